@@ -1,0 +1,3 @@
+//! The scenario language: YAML suites → validated scenarios.
+
+pub mod model;

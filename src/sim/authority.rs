@@ -1,0 +1,1 @@
+//! The virtual certificate authority (under construction).

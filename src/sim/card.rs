@@ -1,0 +1,1 @@
+//! The virtual JPKI applet (under construction).

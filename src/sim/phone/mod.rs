@@ -1,0 +1,1 @@
+//! Virtual phones (under construction).
