@@ -93,3 +93,48 @@ pub trait AuthorityTransport: Send {
     /// Test-environment clean-up: revoke every smartphone certificate of a person. Returns how many.
     fn revoke_all(&mut self, person: &str) -> Result<usize, TransportError>;
 }
+
+impl<T: ShellTransport + ?Sized> ShellTransport for Box<T> {
+    fn serial(&self) -> &str {
+        (**self).serial()
+    }
+    fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
+        (**self).shell(command)
+    }
+    fn push(&mut self, data: &[u8], remote_path: &str, mode: u32) -> Result<(), TransportError> {
+        (**self).push(data, remote_path, mode)
+    }
+    fn pull(&mut self, remote_path: &str) -> Result<Vec<u8>, TransportError> {
+        (**self).pull(remote_path)
+    }
+}
+
+impl<T: CardTransport + ?Sized> CardTransport for Box<T> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+}
+
+impl<T: AuthorityTransport + ?Sized> AuthorityTransport for Box<T> {
+    fn ca_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>, TransportError> {
+        (**self).ca_certificate(kind)
+    }
+    fn crl(&mut self, kind: CertKind) -> Result<Vec<u8>, TransportError> {
+        (**self).crl(kind)
+    }
+    fn issued(&mut self, person: &str) -> Result<Vec<IssuedRecord>, TransportError> {
+        (**self).issued(person)
+    }
+    fn suspended(&mut self, person: &str) -> Result<bool, TransportError> {
+        (**self).suspended(person)
+    }
+    fn set_suspended(&mut self, person: &str, suspended: bool) -> Result<(), TransportError> {
+        (**self).set_suspended(person, suspended)
+    }
+    fn revoke_all(&mut self, person: &str) -> Result<usize, TransportError> {
+        (**self).revoke_all(person)
+    }
+}

@@ -1,0 +1,422 @@
+//! The embedded virtual lab: virtual phones, SEs, cards and authority in one process, reached through the
+//! same transports (shell, APDU, authority) as a real lab.
+
+use super::inventory::{LabFile, LabKind};
+use super::world::{Borrowed, VirtualCard, World, WorldEnv, new_se};
+use super::{Lab, LabError, UnitInfo};
+use crate::identity::Identity;
+use crate::jpki::load_rsa_key;
+use crate::phone::{FlowBook, PhoneDriver};
+use crate::profile::{DeviceProfile, Quirk};
+use crate::sim::authority::{HolderInfo, InProcessAuthority, VirtualAuthority};
+use crate::sim::card::{AppletFlags, AppletKind, JpkiApplet, JpkiContents, KeyMaterial};
+use crate::sim::phone::VirtualPhone;
+use crate::transport::{AuthorityTransport, CardTransport, ShellOutput, ShellTransport, TransportError};
+use crate::types::CertKind;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How many RSA keys of `fixtures/keys/se-pool-NN.pem` the virtual SEs draw from.
+const SE_POOL: usize = 12;
+
+/// The embedded virtual lab.
+pub struct VirtualLab {
+    id: String,
+    world: Arc<Mutex<World>>,
+    units: Vec<UnitInfo>,
+    identities: Vec<Identity>,
+    flows: Arc<FlowBook>,
+    apk: PathBuf,
+}
+
+impl VirtualLab {
+    /// Builds the virtual lab from a lab file, the model profiles and the fixtures directory.
+    pub fn build(
+        lab: &LabFile,
+        profiles: &[Arc<DeviceProfile>],
+        identities: Vec<Identity>,
+        fixtures: &Path,
+    ) -> Result<VirtualLab, LabError> {
+        if lab.kind != LabKind::Virtual {
+            return Err(LabError::Setup(format!("lab `{}` is not a virtual lab", lab.lab)));
+        }
+        let authority = VirtualAuthority::load(fixtures)
+            .map_err(|e| LabError::Setup(format!("virtual authority: {e}")))?;
+        let authority = Arc::new(Mutex::new(authority));
+        let mut pool = Vec::new();
+        for i in 0..SE_POOL {
+            let path = fixtures.join("keys").join(format!("se-pool-{i:02}.pem"));
+            pool.push(load_rsa_key(&path).map_err(|e| LabError::Setup(format!("{}: {e}", path.display())))?);
+        }
+        let mut env = WorldEnv::new(authority.clone(), pool);
+        for identity in &identities {
+            let card = make_card(identity, &authority, fixtures)?;
+            env.cards.insert(identity.id.clone(), card);
+        }
+        let units = plan_units(lab, profiles)?;
+        let mut phones = BTreeMap::new();
+        for u in &units {
+            phones.insert(
+                u.serial.clone(),
+                VirtualPhone::new(u.profile.clone(), &u.serial, &u.carrier),
+            );
+            env.ses.insert(u.serial.clone(), new_se(se_flags(&u.profile)));
+            env.se_keys.insert(u.serial.clone(), u.profile.se_key);
+        }
+        let flows = FlowBook::load(&fixtures.join("flows").join("mynaportal.yaml"))
+            .map_err(|e| LabError::Setup(format!("app flows: {e}")))?;
+        Ok(VirtualLab {
+            id: lab.lab.clone(),
+            world: Arc::new(Mutex::new(World { phones, env })),
+            units,
+            identities,
+            flows: Arc::new(flows),
+            apk: fixtures.join("app").join("mynaportal-sim.apk"),
+        })
+    }
+}
+
+fn se_flags(profile: &DeviceProfile) -> AppletFlags {
+    AppletFlags {
+        enforce_retries: !profile.has(Quirk::PinRetryNotEnforced),
+        auth_cert_needs_pin: if profile.has(Quirk::AuthCertReadableWithoutPin) {
+            Some(false)
+        } else {
+            None
+        },
+    }
+}
+
+fn holder_of(identity: &Identity) -> HolderInfo {
+    HolderInfo {
+        person_id: identity.person_id.clone(),
+        name: identity.name.clone(),
+        address: identity.address.clone(),
+        birth_date: identity.birth_date.clone(),
+        sex: identity.sex,
+    }
+}
+
+fn make_card(
+    identity: &Identity,
+    authority: &Arc<Mutex<VirtualAuthority>>,
+    fixtures: &Path,
+) -> Result<VirtualCard, LabError> {
+    let key = |rel: &str| {
+        let path = fixtures.join(rel);
+        load_rsa_key(&path).map_err(|e| LabError::Setup(format!("{}: {e}", path.display())))
+    };
+    let auth_key = KeyMaterial::Rsa(key(&identity.card.auth_key)?);
+    let sign_key = KeyMaterial::Rsa(key(&identity.card.sign_key)?);
+    let holder = holder_of(identity);
+    let mut authority = authority
+        .lock()
+        .map_err(|_| LabError::Setup("authority state poisoned".into()))?;
+    let (auth_cert, sign_cert) = authority
+        .issue_card(
+            &holder,
+            &JpkiApplet::public_key_spki_der(&auth_key),
+            &JpkiApplet::public_key_spki_der(&sign_key),
+        )
+        .map_err(|e| LabError::Setup(format!("card of {}: {e}", identity.id)))?;
+    let contents = JpkiContents {
+        auth_cert,
+        auth_ca: authority.ca_der(CertKind::Auth),
+        sign_cert,
+        sign_ca: authority.ca_der(CertKind::Sign),
+        auth_key,
+        sign_key,
+        auth_pin: identity.card.auth_pin.clone(),
+        sign_pin: identity.card.sign_password.clone(),
+    };
+    Ok(VirtualCard {
+        holder,
+        applet: JpkiApplet::with_contents(AppletKind::Card, AppletFlags::default(), contents),
+    })
+}
+
+/// Units of the virtual lab: the lab file's list, or one per carrier variant of every model plus the
+/// reference units.
+fn plan_units(lab: &LabFile, profiles: &[Arc<DeviceProfile>]) -> Result<Vec<UnitInfo>, LabError> {
+    let find = |id: &str| {
+        profiles
+            .iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .ok_or_else(|| LabError::Unknown {
+                what: "model profile",
+                name: id.to_string(),
+            })
+    };
+    let mut units = Vec::new();
+    if !lab.units.is_empty() {
+        for u in &lab.units {
+            units.push(UnitInfo {
+                serial: u.serial.clone(),
+                profile: find(&u.profile)?,
+                carrier: u.carrier.clone(),
+                reference: u.reference,
+            });
+        }
+        return Ok(units);
+    }
+    for p in profiles {
+        for carrier in &p.carriers {
+            units.push(UnitInfo {
+                serial: serial_for(p, carrier, 1),
+                profile: p.clone(),
+                carrier: carrier.clone(),
+                reference: false,
+            });
+        }
+    }
+    let reference = find(&lab.reference_model)?;
+    for i in 0..lab.reference_units {
+        let carrier = reference
+            .carriers
+            .get(i % reference.carriers.len().max(1))
+            .cloned()
+            .unwrap_or_default();
+        units.push(UnitInfo {
+            serial: format!("SIMREF{:02}{}", i + 1, code(&reference.model_code)),
+            profile: reference.clone(),
+            carrier,
+            reference: true,
+        });
+    }
+    Ok(units)
+}
+
+fn code(model_code: &str) -> String {
+    model_code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+fn serial_for(p: &DeviceProfile, carrier: &str, n: usize) -> String {
+    let c: String = carrier.chars().take(2).collect::<String>().to_ascii_uppercase();
+    format!("SIM{}{}{n:02}", code(&p.model_code), c)
+}
+
+/// In-process shell transport to a virtual phone.
+struct SimShell {
+    world: Arc<Mutex<World>>,
+    serial: String,
+}
+
+impl SimShell {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut World) -> Result<R, TransportError>,
+    ) -> Result<R, TransportError> {
+        let mut w = self.world.lock().map_err(|_| TransportError::Io {
+            unit: self.serial.clone(),
+            detail: "virtual lab state poisoned".into(),
+        })?;
+        f(&mut w)
+    }
+    fn gone(&self, detail: &str) -> TransportError {
+        TransportError::Disconnected {
+            unit: self.serial.clone(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl ShellTransport for SimShell {
+    fn serial(&self) -> &str {
+        &self.serial
+    }
+    fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
+        let serial = self.serial.clone();
+        let out = self.with(|w| {
+            let World { phones, env } = w;
+            let phone = phones.get_mut(&serial).ok_or_else(|| TransportError::Disconnected {
+                unit: serial.clone(),
+                detail: "no such device".into(),
+            })?;
+            if !phone.powered() {
+                return Err(TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "device offline (powered off)".into(),
+                });
+            }
+            Ok(phone.shell(command, env))
+        })?;
+        if out.exit_code == Some(255) && out.stderr_text().contains("device offline") {
+            return Err(self.gone("device offline"));
+        }
+        Ok(out)
+    }
+    fn push(&mut self, data: &[u8], remote_path: &str, _mode: u32) -> Result<(), TransportError> {
+        let serial = self.serial.clone();
+        self.with(|w| {
+            let phone = w.phones.get_mut(&serial).ok_or_else(|| TransportError::Disconnected {
+                unit: serial.clone(),
+                detail: "no such device".into(),
+            })?;
+            phone.push(remote_path, data).map_err(|detail| TransportError::Io {
+                unit: serial.clone(),
+                detail,
+            })
+        })
+    }
+    fn pull(&mut self, remote_path: &str) -> Result<Vec<u8>, TransportError> {
+        let serial = self.serial.clone();
+        self.with(|w| {
+            let phone = w.phones.get(&serial).ok_or_else(|| TransportError::Disconnected {
+                unit: serial.clone(),
+                detail: "no such device".into(),
+            })?;
+            phone.pull(remote_path).map_err(|detail| TransportError::Io {
+                unit: serial.clone(),
+                detail,
+            })
+        })
+    }
+}
+
+/// Which applet an in-process APDU transport reaches.
+#[derive(Clone)]
+enum AppletRef {
+    Se(String),
+    Card(String),
+}
+
+/// In-process APDU transport to a virtual SE (phone in card emulation on a reader) or card.
+struct SimApdu {
+    world: Arc<Mutex<World>>,
+    target: AppletRef,
+    name: String,
+}
+
+impl CardTransport for SimApdu {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let mut w = self.world.lock().map_err(|_| TransportError::Io {
+            unit: self.name.clone(),
+            detail: "virtual lab state poisoned".into(),
+        })?;
+        let applet = match &self.target {
+            AppletRef::Se(s) => w.env.ses.get_mut(s),
+            AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
+        };
+        let applet = applet.ok_or_else(|| TransportError::Disconnected {
+            unit: self.name.clone(),
+            detail: "card removed".into(),
+        })?;
+        Borrowed {
+            name: self.name.clone(),
+            applet,
+        }
+        .transmit(command)
+    }
+}
+
+impl VirtualLab {
+    fn world(&self) -> Result<MutexGuard<'_, World>, LabError> {
+        self.world
+            .lock()
+            .map_err(|_| LabError::Setup("virtual lab state poisoned".into()))
+    }
+
+    fn apdu(&mut self, target: AppletRef, name: String) -> Result<Box<dyn CardTransport>, LabError> {
+        {
+            let mut w = self.world()?;
+            let applet = match &target {
+                AppletRef::Se(s) => w.env.ses.get_mut(s),
+                AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
+            };
+            let applet = applet.ok_or_else(|| LabError::Unknown {
+                what: "card or secure element",
+                name: name.clone(),
+            })?;
+            // A new session on a reader starts from a power-up: no selection, no PIN verified.
+            applet.power_cycle();
+        }
+        Ok(Box::new(SimApdu {
+            world: self.world.clone(),
+            target,
+            name,
+        }))
+    }
+}
+
+impl Lab for VirtualLab {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn units(&self) -> &[UnitInfo] {
+        &self.units
+    }
+    fn identities(&self) -> &[Identity] {
+        &self.identities
+    }
+    fn phone(&mut self, serial: &str) -> Result<PhoneDriver, LabError> {
+        super::unit(self, serial)?;
+        let transport = SimShell {
+            world: self.world.clone(),
+            serial: serial.to_string(),
+        };
+        Ok(PhoneDriver::new(Box::new(transport), self.flows.clone()))
+    }
+    fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
+        super::unit(self, serial)?;
+        self.apdu(AppletRef::Se(serial.to_string()), format!("virtual reader (SE of {serial})"))
+    }
+    fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
+        self.apdu(
+            AppletRef::Card(identity.to_string()),
+            format!("virtual reader (card of {identity})"),
+        )
+    }
+    fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
+        let shared = self.world()?.env.authority.clone();
+        Ok(Box::new(InProcessAuthority::new(shared)))
+    }
+    fn place_card(&mut self, identity: &str, serial: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        if !w.env.cards.contains_key(identity) {
+            return Err(LabError::Unknown {
+                what: "card",
+                name: identity.to_string(),
+            });
+        }
+        if let Some(card) = w.env.cards.get_mut(identity) {
+            card.applet.power_cycle();
+        }
+        w.env.card_on.insert(identity.to_string(), serial.to_string());
+        Ok(())
+    }
+    fn remove_card(&mut self, identity: &str) -> Result<(), LabError> {
+        self.world()?.env.card_on.remove(identity);
+        Ok(())
+    }
+    fn power_on(&mut self, serial: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        let phone = w.phones.get_mut(serial).ok_or_else(|| LabError::Unknown {
+            what: "unit",
+            name: serial.to_string(),
+        })?;
+        phone.power_on();
+        Ok(())
+    }
+    fn app_apk(&self) -> Result<Vec<u8>, LabError> {
+        std::fs::read(&self.apk)
+            .map_err(|e| LabError::Setup(format!("{}: {e}", self.apk.display())))
+    }
+    fn service_wipe_se(&mut self, serial: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        let se = w.env.ses.get_mut(serial).ok_or_else(|| LabError::Unknown {
+            what: "secure element",
+            name: serial.to_string(),
+        })?;
+        se.delete(&CertKind::ALL);
+        Ok(())
+    }
+}
