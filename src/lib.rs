@@ -15,3 +15,7 @@ pub mod secret;
 pub mod sim;
 pub mod transport;
 pub mod types;
+pub mod cli;
+pub mod lab;
+pub mod report;
+pub mod runner;

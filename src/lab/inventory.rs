@@ -3,7 +3,6 @@
 
 use crate::identity::Identity;
 use crate::profile::DeviceProfile;
-use crate::scenario::load_yaml_file;
 use crate::scenario::LoadError;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -66,7 +65,7 @@ pub fn load_profiles(dir: &Path) -> Result<Vec<Arc<DeviceProfile>>, Vec<LoadErro
             Ok(p) => {
                 let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
                 if p.id != stem {
-                    errors.push(LoadError::plain(
+                    errors.push(LoadError::file(
                         &path,
                         format!("profile id `{}` differs from the file name `{stem}`", p.id),
                     ));
@@ -101,11 +100,18 @@ pub fn load_identities(fixtures: &Path, ids: &[String]) -> Result<Vec<Identity>,
 
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let rd = std::fs::read_dir(dir)
-        .map_err(|e| LoadError::plain(dir, format!("cannot read directory: {e}")))?;
+        .map_err(|e| LoadError::file(dir, format!("cannot read directory: {e}")))?;
     let mut files: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Reads and parses one YAML file into `T` (unknown keys refused; errors name file:line:column).
+pub fn load_yaml_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::file(path, format!("cannot read: {e}")))?;
+    crate::scenario::parse::parse(path, &source)
 }

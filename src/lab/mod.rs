@@ -6,7 +6,7 @@ mod inventory;
 pub mod virtual_lab;
 mod world;
 
-pub use inventory::{LabFile, load_identities, load_profiles};
+pub use inventory::{LabFile, load_identities, load_profiles, load_yaml_file};
 
 use crate::identity::Identity;
 use crate::phone::PhoneDriver;

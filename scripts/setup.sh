@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Shared set-up for scripts/lab and scripts/test: installs the Debian packages the project needs, once.
+# Idempotent: packages already installed are not touched; apt-get runs only when something is missing.
+set -euo pipefail
+
+# System packages needed by the build and the tests (Debian 12). Later transports add theirs here.
+MYNACERT_PACKAGES=(pkg-config)
+
+need=()
+for p in "${MYNACERT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ((${#need[@]})); then
+  echo "installing: ${need[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || { echo "cargo not found: install the Rust toolchain (rustup)" >&2; exit 3; }

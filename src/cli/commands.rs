@@ -1,0 +1,266 @@
+//! The subcommands.
+
+use super::RunArgs;
+use crate::lab::virtual_lab::VirtualLab;
+use crate::lab::{LabFile, load_identities, load_profiles, load_yaml_file};
+use crate::profile::DeviceProfile;
+use crate::report::verdict::{exit_code, verdicts};
+use crate::report::{ConsoleReporter, RunReport, SuiteRef, new_run_id, render_table};
+use crate::runner::{Job, RunOptions, Runner};
+use crate::scenario::{LoadErrors, SuiteSet, ValidationContext, load_paths, render_list};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Why a command could not do its job.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// Bad input files or arguments (exit 2).
+    #[error("{0}")]
+    Invalid(String),
+    /// The lab or the machine failed (exit 3).
+    #[error("{0}")]
+    Infra(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Invalid(_) => 2,
+            CliError::Infra(_) => 3,
+        }
+    }
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            CliError::Invalid(_) => Some("`mynacert validate` checks every file and points at each problem"),
+            CliError::Infra(_) => None,
+        }
+    }
+}
+
+/// The directory with suites/, devices/, fixtures/.
+pub fn project_root(given: Option<&Path>) -> PathBuf {
+    if let Some(g) = given {
+        return g.to_path_buf();
+    }
+    if Path::new("suites").is_dir() && Path::new("devices").is_dir() {
+        return PathBuf::from(".");
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn errors_to_string(errors: &LoadErrors) -> String {
+    errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+}
+
+fn load_suites(root: &Path, paths: &[PathBuf]) -> Result<SuiteSet, CliError> {
+    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures"))
+        .map_err(|e| CliError::Invalid(format!("fixtures: {e}")))?;
+    let paths = if paths.is_empty() { vec![root.join("suites")] } else { paths.to_vec() };
+    load_paths(&paths, &ctx).map_err(|e| CliError::Invalid(errors_to_string(&e)))
+}
+
+/// `mynacert list`.
+pub fn list(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
+    let set = load_suites(root, paths)?;
+    print!("{}", render_list(&set));
+    Ok(0)
+}
+
+/// What kind of file a YAML document is, from its first top-level key.
+fn kind_of(path: &Path) -> Option<&'static str> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let key = text
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && !l.starts_with(' '))?
+        .split(':')
+        .next()?
+        .trim()
+        .to_string();
+    Some(match key.as_str() {
+        "suite" | "profile" => "suite",
+        "lab" => "lab",
+        "person_id" | "id" if text.contains("\nperson_id:") => "identity",
+        "id" => "device",
+        _ => "suite",
+    })
+}
+
+fn yaml_under(p: &Path, out: &mut Vec<PathBuf>) {
+    if p.is_dir() {
+        if let Ok(rd) = std::fs::read_dir(p) {
+            let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            v.sort();
+            for q in v {
+                yaml_under(&q, out);
+            }
+        }
+    } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+        out.push(p.to_path_buf());
+    }
+}
+
+/// `mynacert validate`: every file checked, every problem printed, exit 2 if any.
+pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![root.join("suites"), root.join("devices")]
+    } else {
+        paths.to_vec()
+    };
+    let mut files = Vec::new();
+    for p in &paths {
+        if !p.exists() {
+            return Err(CliError::Invalid(format!("{}: no such file or directory", p.display())));
+        }
+        yaml_under(p, &mut files);
+    }
+    let mut suites = Vec::new();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for f in &files {
+        checked += 1;
+        let r = match kind_of(f) {
+            Some("lab") => load_yaml_file::<LabFile>(f).map(|_| ()),
+            Some("identity") => load_yaml_file::<crate::identity::Identity>(f).map(|_| ()),
+            Some("device") => load_yaml_file::<DeviceProfile>(f).map(|_| ()),
+            _ => {
+                suites.push(f.clone());
+                Ok(())
+            }
+        };
+        if let Err(e) = r {
+            problems.push(e.to_string());
+        }
+    }
+    if !suites.is_empty() {
+        if let Err(e) = load_suites(root, &suites) {
+            problems.push(e.to_string());
+        }
+    }
+    if problems.is_empty() {
+        println!("{checked} file(s) valid");
+        Ok(0)
+    } else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        Err(CliError::Invalid(format!("{} file(s) checked, problems found", checked)))
+    }
+}
+
+/// Everything a run needs, loaded and validated.
+pub struct Prepared {
+    pub set: SuiteSet,
+    pub profiles: Vec<Arc<DeviceProfile>>,
+    pub lab: VirtualLab,
+    pub jobs: Vec<Job>,
+}
+
+/// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
+pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
+    let set = load_suites(root, &[])?;
+    let profiles = load_profiles(&root.join("devices").join("models"))
+        .map_err(|e| CliError::Invalid(e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")))?;
+    let lab_path = if args.lab.is_absolute() { args.lab.clone() } else { root.join(&args.lab) };
+    let lab_file = LabFile::load(&lab_path).map_err(|e| CliError::Invalid(e.to_string()))?;
+    for m in &args.models {
+        if !profiles.iter().any(|p| &p.id == m) {
+            let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+            return Err(CliError::Invalid(format!(
+                "unknown model `{m}`{}",
+                crate::scenario::suggest::did_you_mean(m, ids.iter().copied())
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+    let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
+        .map_err(|e| CliError::Invalid(e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")))?;
+    let lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
+        .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
+    let jobs = plan_jobs(&set, &profiles, args)?;
+    Ok(Prepared { set, profiles, lab, jobs })
+}
+
+fn plan_jobs(set: &SuiteSet, profiles: &[Arc<DeviceProfile>], args: &RunArgs) -> Result<Vec<Job>, CliError> {
+    let profile = set.profile.as_ref().map(|(_, p)| p);
+    let mut jobs = Vec::new();
+    for model in profiles {
+        if !args.models.is_empty() && !args.models.contains(&model.id) {
+            continue;
+        }
+        for (suite, sc) in set.all() {
+            let full = format!("{}/{}", suite.suite.suite, sc.id);
+            let selected = if !args.scenarios.is_empty() {
+                args.scenarios.iter().any(|s| s == &full || s == &suite.suite.suite)
+            } else if args.all || profile.is_none() {
+                true
+            } else {
+                profile.is_some_and(|p| {
+                    let deciding = if model.app_supported() { &p.mandatory } else { &p.unsupported };
+                    deciding.contains(&full)
+                })
+            };
+            let tagged = args.tags.is_empty() || args.tags.iter().any(|t| sc.tags.contains(t));
+            if selected && tagged {
+                jobs.push(Job { full_id: full, scenario: Arc::new(sc.clone()), model: model.clone() });
+            }
+        }
+    }
+    if jobs.is_empty() {
+        return Err(CliError::Invalid("no scenario matches the selection".into()));
+    }
+    Ok(jobs)
+}
+
+/// `mynacert run`.
+pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
+    let started = crate::runner::now();
+    let mut prepared = prepare(root, args)?;
+    let progress = !args.no_progress && std::io::stderr().is_terminal();
+    let mut reporter = ConsoleReporter::new(progress, args.verbose);
+    let output = {
+        let mut runner = Runner::new(&mut prepared.lab, RunOptions { retries: args.retries });
+        runner.run(&prepared.jobs, &mut reporter)
+    };
+    drop(reporter);
+    let profile = prepared.set.profile.as_ref().map(|(_, p)| p);
+    let v = verdicts(&prepared.profiles, profile, &output.scenarios);
+    let report = RunReport {
+        run_id: new_run_id(),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        lab: crate::lab::Lab::id(&prepared.lab).to_string(),
+        started,
+        finished: crate::runner::now(),
+        certification_profile: profile.map(|p| p.profile.clone()),
+        suite_version: profile.map(|p| p.version.clone()),
+        suites: prepared
+            .set
+            .suites
+            .iter()
+            .map(|s| SuiteRef { path: s.path.display().to_string(), digest: s.digest.clone() })
+            .collect(),
+        verdicts: v.clone(),
+        scenarios: output.scenarios,
+    };
+    let out = if args.out.is_absolute() { args.out.clone() } else { root.join(&args.out) };
+    let path = report
+        .write(&out)
+        .map_err(|e| CliError::Infra(format!("cannot write results under {}: {e}", out.display())))?;
+    println!("\n{}", render_table(&v));
+    println!("results: {}", path.display());
+    let code = exit_code(&v);
+    let unexpected = v.iter().filter(|m| !m.as_expected).count();
+    println!(
+        "exit {code}: {}; {} of {} model verdicts as their profiles predict",
+        match code {
+            0 => "no conformance failure",
+            1 => "conformance failures found",
+            _ => "incomplete: infrastructure errors",
+        },
+        v.len() - unexpected,
+        v.len()
+    );
+    Ok(code)
+}

@@ -1,0 +1,94 @@
+//! The command line: argument parsing and the high-level wiring of lab, suites, runner and reports.
+//! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Conformance harness and device-certification suite for smartphone JPKI (スマホ用電子証明書).
+#[derive(Debug, Parser)]
+#[command(name = "mynacert", version, about, long_about = None)]
+pub struct Cli {
+    /// Project directory holding suites/, devices/ and fixtures/ (default: current directory, else the
+    /// directory the binary was built from).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios on a lab (default: the certification profile on the embedded virtual lab).
+    Run(RunArgs),
+    /// Check suite, profile, device and lab files without running anything.
+    Validate {
+        /// Files or directories (default: suites/ and devices/).
+        paths: Vec<PathBuf>,
+    },
+    /// List suites, scenarios, tags and rules.
+    List {
+        /// Suite files or directories (default: suites/).
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Lab inventory file.
+    #[arg(long, default_value = "devices/lab.yaml")]
+    pub lab: PathBuf,
+    /// Only these models (profile ids, e.g. kumo-km51a); repeatable.
+    #[arg(long = "model", value_name = "ID")]
+    pub models: Vec<String>,
+    /// Only these scenarios (`suite/scenario` or a suite id); repeatable.
+    #[arg(long = "scenario", value_name = "ID")]
+    pub scenarios: Vec<String>,
+    /// Only scenarios with this tag; repeatable.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Run every scenario of every suite, not just the certification profile's.
+    #[arg(long)]
+    pub all: bool,
+    /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
+    #[arg(long, default_value_t = 0)]
+    pub retries: u32,
+    /// Where run directories go.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Print every step.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Parses arguments, runs, returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MYNACERT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let root = commands::project_root(cli.root.as_deref());
+    let r = match cli.command {
+        Command::Run(args) => commands::run(&root, &args),
+        Command::Validate { paths } => commands::validate(&root, &paths),
+        Command::List { paths } => commands::list(&root, &paths),
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(h) = e.hint() {
+                eprintln!("  hint: {h}");
+            }
+            e.exit_code()
+        }
+    }
+}

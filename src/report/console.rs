@@ -1,0 +1,164 @@
+//! The console: a progress line per scenario on stderr, the per-model table on stdout.
+
+use super::verdict::{ModelVerdict, Verdict};
+use crate::runner::result::{ScenarioStatus, StepStatus};
+use crate::runner::{Reporter, RunEvent};
+use std::io::Write;
+
+/// Prints progress and failures as the run goes.
+pub struct ConsoleReporter {
+    verbose: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ConsoleReporter {
+    /// `progress`: draw a progress bar (when stderr is a terminal); `verbose`: print every step.
+    pub fn new(progress: bool, verbose: bool) -> Self {
+        let bar = progress.then(|| {
+            let b = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} [{pos:>3}/{len:3}] {bar:30} {msg}",
+            ) {
+                b.set_style(style);
+            }
+            b
+        });
+        ConsoleReporter { verbose, bar }
+    }
+
+    fn line(&self, s: &str) {
+        match &self.bar {
+            Some(b) => b.println(s),
+            None => {
+                let _ = writeln!(std::io::stderr(), "{s}");
+            }
+        }
+    }
+}
+
+impl Reporter for ConsoleReporter {
+    fn event(&mut self, event: &RunEvent<'_>) {
+        match event {
+            RunEvent::Started { total } => {
+                if let Some(b) = &self.bar {
+                    b.set_length(*total as u64);
+                }
+                self.line(&format!("running {total} scenario executions"));
+            }
+            RunEvent::ScenarioStarted { scenario, model, .. } => {
+                if let Some(b) = &self.bar {
+                    b.set_message(format!("{model}: {scenario}"));
+                }
+            }
+            RunEvent::StepFinished { step, .. } => {
+                if self.verbose || step.status == StepStatus::Failed || step.status == StepStatus::Error {
+                    self.line(&format!(
+                        "      {:>2}. {:<6} {} — {}",
+                        step.index,
+                        format!("{:?}", step.status).to_lowercase(),
+                        step.name,
+                        step.message
+                    ));
+                }
+            }
+            RunEvent::ScenarioFinished { index, total, result } => {
+                if let Some(b) = &self.bar {
+                    b.inc(1);
+                }
+                let ms: f64 = result.attempts.iter().map(|a| a.duration_ms).sum();
+                let mut s = format!(
+                    "[{index:>3}/{total}] {:<5} {:<44} {:<12} {}",
+                    result.status.label(),
+                    result.scenario,
+                    result.model,
+                    result.unit.as_deref().unwrap_or("-"),
+                );
+                if result.status != ScenarioStatus::Skipped {
+                    s.push_str(&format!(" ({ms:.0} ms)"));
+                }
+                match result.status {
+                    ScenarioStatus::Failed | ScenarioStatus::Error | ScenarioStatus::Flaky => {
+                        s.push_str(&format!("\n        {}", result.reason().unwrap_or("")));
+                        if !result.rules_broken().is_empty() {
+                            s.push_str(&format!(" [breaks {:?}]", result.rules_broken()));
+                        }
+                    }
+                    ScenarioStatus::Skipped if self.verbose => {
+                        s.push_str(&format!(" — {}", result.reason().unwrap_or("")));
+                    }
+                    _ => {}
+                }
+                if result.status != ScenarioStatus::Skipped || self.verbose {
+                    self.line(&s);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ConsoleReporter {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// The per-model verdict table, with the rules each failure broke and whether the profile predicted it.
+pub fn render_table(verdicts: &[ModelVerdict]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<8} {:<22} {:<16} {:<21} {:<14} {:>4} {:>4} {:>4} {:>4}  {}\n",
+        "model", "name", "carriers", "verdict", "rules broken", "pass", "fail", "err", "skip", "expected from profile"
+    ));
+    out.push_str(&"-".repeat(130));
+    out.push('\n');
+    for v in verdicts {
+        let rules = if v.rules_broken.is_empty() {
+            "-".to_string()
+        } else {
+            v.rules_broken.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",")
+        };
+        let expected = match v.expected.verdict {
+            Verdict::ConformanceFailures => format!(
+                "{} ({})",
+                if v.as_expected { "yes: defective on purpose" } else { "NO: expected failures" },
+                v.expected.quirks.join(", ")
+            ),
+            e => format!("{}{}", if v.as_expected { "yes: " } else { "NO: expected " }, e.label()),
+        };
+        out.push_str(&format!(
+            "{:<8} {:<22} {:<16} {:<21} {:<14} {:>4} {:>4} {:>4} {:>4}  {}\n",
+            v.model_code,
+            truncate(&v.model_name, 22),
+            truncate(&v.carriers.join(","), 16),
+            v.verdict.label(),
+            rules,
+            v.passed + v.flaky,
+            v.failed,
+            v.errors,
+            v.skipped,
+            expected
+        ));
+    }
+    let failing: Vec<&ModelVerdict> = verdicts.iter().filter(|v| !v.notes.is_empty()).collect();
+    if !failing.is_empty() {
+        out.push_str("\nfindings:\n");
+        for v in failing {
+            for n in &v.notes {
+                out.push_str(&format!("  {} {}: {n}\n", v.model_code, v.model_name));
+            }
+        }
+    }
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}

@@ -1,0 +1,273 @@
+//! The runner: plans scenarios per model, binds roles, runs every attempt through the `Lab` seam, and
+//! emits one event stream that reporters consume. It knows no output format.
+
+mod context;
+mod exec;
+mod plan;
+pub mod result;
+mod setup;
+
+pub use exec::{describe, wrong_pin};
+pub use plan::{Binding, bind};
+
+use crate::lab::Lab;
+use crate::profile::DeviceProfile;
+use crate::scenario::model::Scenario;
+use context::{Context, StepFail};
+use result::{Attempt, AttemptStatus, Evidence, ScenarioResult, ScenarioStatus, StepRecord, StepStatus};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What reporters see, in order.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    Started { total: usize },
+    ScenarioStarted { index: usize, total: usize, scenario: &'a str, model: &'a str, unit: Option<&'a str> },
+    StepFinished { scenario: &'a str, step: &'a StepRecord },
+    ScenarioFinished { index: usize, total: usize, result: &'a ScenarioResult },
+}
+
+/// Consumes run events.
+pub trait Reporter {
+    fn event(&mut self, event: &RunEvent<'_>);
+}
+
+/// A reporter that does nothing.
+pub struct NoReporter;
+impl Reporter for NoReporter {
+    fn event(&mut self, _: &RunEvent<'_>) {}
+}
+
+/// Runner settings.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Extra attempts for a scenario that failed or errored (each one recorded).
+    pub retries: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { retries: 0 }
+    }
+}
+
+/// One scenario scheduled on one model.
+#[derive(Clone)]
+pub struct Job {
+    /// `suite/scenario`.
+    pub full_id: String,
+    pub scenario: Arc<Scenario>,
+    pub model: Arc<DeviceProfile>,
+}
+
+/// Everything the runner produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutput {
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+/// Runs jobs on a lab.
+pub struct Runner<'l> {
+    lab: &'l mut dyn Lab,
+    options: RunOptions,
+}
+
+impl<'l> Runner<'l> {
+    pub fn new(lab: &'l mut dyn Lab, options: RunOptions) -> Self {
+        Runner { lab, options }
+    }
+
+    /// Runs every job, binding roles per model; returns every result (skips included).
+    pub fn run(&mut self, jobs: &[Job], reporter: &mut dyn Reporter) -> RunOutput {
+        // Expand jobs into executions (one per subject unit), or skips.
+        let units = self.lab.units().to_vec();
+        let identities = self.lab.identities().to_vec();
+        let mut planned: Vec<(Job, Result<Binding, String>)> = Vec::new();
+        for job in jobs {
+            match bind(&job.scenario, &job.model, &units, &identities) {
+                Ok(bs) => planned.extend(bs.into_iter().map(|b| (job.clone(), Ok(b)))),
+                Err(reason) => planned.push((job.clone(), Err(reason))),
+            }
+        }
+        let total = planned.len();
+        reporter.event(&RunEvent::Started { total });
+        let mut scenarios = Vec::with_capacity(total);
+        for (i, (job, binding)) in planned.into_iter().enumerate() {
+            let unit = binding.as_ref().ok().and_then(|b| b.subject.as_ref().map(|u| u.serial.clone()));
+            reporter.event(&RunEvent::ScenarioStarted {
+                index: i + 1,
+                total,
+                scenario: &job.full_id,
+                model: &job.model.id,
+                unit: unit.as_deref(),
+            });
+            let result = match binding {
+                Ok(b) => self.execute(&job, b, reporter),
+                Err(reason) => skipped(&job, reason),
+            };
+            reporter.event(&RunEvent::ScenarioFinished { index: i + 1, total, result: &result });
+            scenarios.push(result);
+        }
+        RunOutput { scenarios }
+    }
+
+    fn execute(&mut self, job: &Job, b: Binding, reporter: &mut dyn Reporter) -> ScenarioResult {
+        let mut attempts = Vec::new();
+        for n in 1..=(1 + self.options.retries) {
+            let a = self.attempt(job, &b, n, reporter);
+            let done = a.status == AttemptStatus::Passed;
+            attempts.push(a);
+            if done {
+                break;
+            }
+        }
+        let status = ScenarioResult::derive_status(&attempts, false);
+        let mut bindings: BTreeMap<String, String> =
+            b.phones.iter().map(|(r, u)| (r.clone(), u.serial.clone())).collect();
+        bindings.extend(b.identities.iter().map(|(r, i)| (r.clone(), i.id.clone())));
+        ScenarioResult {
+            scenario: job.full_id.clone(),
+            title: job.scenario.title.clone(),
+            model: job.model.id.clone(),
+            unit: b.subject.as_ref().map(|u| u.serial.clone()),
+            carrier: b.subject.as_ref().map(|u| u.carrier.clone()),
+            bindings,
+            rules: job.scenario.rules.clone(),
+            tags: job.scenario.tags.clone(),
+            attempts,
+            skip_reason: None,
+            status,
+        }
+    }
+
+    fn attempt(&mut self, job: &Job, b: &Binding, number: u32, reporter: &mut dyn Reporter) -> Attempt {
+        let started = now();
+        let t0 = Instant::now();
+        let mut setup = Vec::new();
+        let mut steps = Vec::new();
+        let mut cleanup = Vec::new();
+        let mut rules_broken = Vec::new();
+        let mut reason = None;
+        let mut status = AttemptStatus::Passed;
+        let ctx = Context::new(&mut *self.lab, b.phones.clone(), b.identities.clone(), job.scenario.rules.clone());
+        let mut ctx = match ctx {
+            Ok(c) => c,
+            Err(e) => {
+                return Attempt {
+                    number,
+                    status: AttemptStatus::Error,
+                    started,
+                    duration_ms: ms(t0),
+                    setup,
+                    steps,
+                    cleanup,
+                    rules_broken,
+                    reason: Some(format!("lab: {e}")),
+                };
+            }
+        };
+        if !setup::prepare(&mut ctx, &job.scenario, &mut setup) {
+            status = AttemptStatus::Error;
+            reason = setup.last().map(|s| format!("setup: {}", s.message));
+        } else {
+            for (i, step) in job.scenario.steps.iter().enumerate() {
+                let name = describe(&step.value);
+                if status != AttemptStatus::Passed {
+                    steps.push(not_run(i + 1, name));
+                    continue;
+                }
+                let t = Instant::now();
+                let (r, evidence) = exec::run_step(&mut ctx, &step.value);
+                let rec = to_record(i + 1, name, t, r, evidence);
+                match rec.status {
+                    StepStatus::Failed => {
+                        status = AttemptStatus::Failed;
+                        rules_broken.extend(rec.rules.iter().copied());
+                        reason = Some(format!("step {} `{}`: {}", rec.index, rec.name, rec.message));
+                    }
+                    StepStatus::Error => {
+                        status = AttemptStatus::Error;
+                        reason = Some(format!("step {} `{}`: {}", rec.index, rec.name, rec.message));
+                    }
+                    _ => {}
+                }
+                reporter.event(&RunEvent::StepFinished { scenario: &job.full_id, step: &rec });
+                steps.push(rec);
+            }
+            // Automatic R9 check: no typed secret in logcat or UI dumps, whatever the scenario says.
+            if status != AttemptStatus::Error {
+                if let Some(r) = setup::secret_check(&mut ctx, &mut cleanup) {
+                    if status == AttemptStatus::Passed {
+                        reason = cleanup.iter().rev().find(|s| s.status == StepStatus::Failed).map(|s| s.message.clone());
+                    }
+                    status = AttemptStatus::Failed;
+                    rules_broken.extend(r);
+                }
+            }
+        }
+        setup::cleanup(&mut ctx, &mut cleanup);
+        rules_broken.sort();
+        rules_broken.dedup();
+        Attempt {
+            number,
+            status,
+            started,
+            duration_ms: ms(t0),
+            setup,
+            steps,
+            cleanup,
+            rules_broken,
+            reason,
+        }
+    }
+}
+
+fn to_record(index: usize, name: String, t: Instant, r: Result<String, StepFail>, evidence: Evidence) -> StepRecord {
+    let (status, message, rules) = match r {
+        Ok(m) => (StepStatus::Passed, m, vec![]),
+        Err(StepFail::Conformance { message, rules }) => (StepStatus::Failed, message, rules),
+        Err(StepFail::Infra(m)) => (StepStatus::Error, m, vec![]),
+    };
+    StepRecord { index, name, status, duration_ms: ms(t), message, rules, evidence }
+}
+
+fn not_run(index: usize, name: String) -> StepRecord {
+    StepRecord {
+        index,
+        name,
+        status: StepStatus::NotRun,
+        duration_ms: 0.0,
+        message: String::new(),
+        rules: vec![],
+        evidence: Evidence::default(),
+    }
+}
+
+fn skipped(job: &Job, reason: String) -> ScenarioResult {
+    ScenarioResult {
+        scenario: job.full_id.clone(),
+        title: job.scenario.title.clone(),
+        model: job.model.id.clone(),
+        unit: None,
+        carrier: None,
+        bindings: BTreeMap::new(),
+        rules: job.scenario.rules.clone(),
+        tags: job.scenario.tags.clone(),
+        attempts: vec![],
+        skip_reason: Some(reason),
+        status: ScenarioStatus::Skipped,
+    }
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Wall-clock time as RFC 3339.
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

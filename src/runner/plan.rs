@@ -1,0 +1,122 @@
+//! Planning: which scenarios run on which model, and which unit or identity plays each role.
+
+use crate::identity::Identity;
+use crate::lab::UnitInfo;
+use crate::profile::DeviceProfile;
+use crate::scenario::model::{ModelChoice, RoleSpec, Scenario};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Roles bound for one execution.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub phones: BTreeMap<String, UnitInfo>,
+    pub identities: BTreeMap<String, Identity>,
+    /// Serial of the subject unit.
+    pub subject: Option<UnitInfo>,
+}
+
+/// Bindings of a scenario for one model: one per subject unit (carrier variants), or why it cannot run.
+pub fn bind(
+    scenario: &Scenario,
+    model: &Arc<DeviceProfile>,
+    units: &[UnitInfo],
+    identities: &[Identity],
+) -> Result<Vec<Binding>, String> {
+    // Identities first: they do not depend on the unit.
+    let mut ids = BTreeMap::new();
+    for (role, spec) in &scenario.roles {
+        if let RoleSpec::Identity(i) = spec {
+            let found = match &i.fixture {
+                Some(f) => identities.iter().find(|x| &x.id == f),
+                None => identities.first(),
+            };
+            let Some(found) = found else {
+                return Err(format!(
+                    "role `{role}` needs identity `{}`, which the lab does not hold",
+                    i.fixture.as_deref().unwrap_or("(any)")
+                ));
+            };
+            ids.insert(role.clone(), found.clone());
+        }
+    }
+    let phone_roles: Vec<(&String, &crate::scenario::model::PhoneRole)> = scenario
+        .roles
+        .iter()
+        .filter_map(|(r, s)| match s {
+            RoleSpec::Phone(p) => Some((r, p)),
+            RoleSpec::Identity(_) => None,
+        })
+        .collect();
+    // Capabilities of the subject model.
+    let caps = model.capabilities();
+    for (role, p) in &phone_roles {
+        if p.model == ModelChoice::Subject {
+            if let Some(missing) = p.requires.iter().find(|c| !caps.contains(&c.as_str())) {
+                return Err(format!(
+                    "role `{role}` requires `{missing}`; {} ({}) has [{}]",
+                    model.model_code,
+                    model.model_name,
+                    caps.join(", ")
+                ));
+            }
+        }
+    }
+    let subject_units: Vec<&UnitInfo> = units
+        .iter()
+        .filter(|u| u.profile.id == model.id && !u.reference)
+        .collect();
+    if subject_units.is_empty() {
+        return Err(format!("the lab has no unit of {}", model.model_code));
+    }
+    let subject_roles: Vec<&String> = phone_roles
+        .iter()
+        .filter(|(_, p)| p.model == ModelChoice::Subject)
+        .map(|(r, _)| *r)
+        .collect();
+    let mut out = Vec::new();
+    for (i, first) in subject_units.iter().enumerate() {
+        let mut phones: BTreeMap<String, UnitInfo> = BTreeMap::new();
+        let mut used: Vec<String> = Vec::new();
+        // The first subject role takes this unit, further subject roles the other units of the model.
+        let mut pool = vec![*first];
+        pool.extend(subject_units.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, u)| *u));
+        for role in &subject_roles {
+            let Some(u) = pool.iter().find(|u| !used.contains(&u.serial)) else {
+                return Err(format!(
+                    "{} subject phones needed, the lab has {} unit(s) of {}",
+                    subject_roles.len(),
+                    subject_units.len(),
+                    model.model_code
+                ));
+            };
+            used.push(u.serial.clone());
+            phones.insert((*role).clone(), (*u).clone());
+        }
+        for (role, p) in &phone_roles {
+            if p.model != ModelChoice::Reference {
+                continue;
+            }
+            let candidate = units.iter().find(|u| {
+                u.reference
+                    && !used.contains(&u.serial)
+                    && p.requires.iter().all(|c| u.profile.capabilities().contains(&c.as_str()))
+            });
+            let Some(u) = candidate else {
+                return Err(format!("no free reference unit for role `{role}`"));
+            };
+            used.push(u.serial.clone());
+            phones.insert((*role).clone(), u.clone());
+        }
+        let subject = subject_roles.first().and_then(|r| phones.get(*r)).cloned();
+        out.push(Binding {
+            phones,
+            identities: ids.clone(),
+            subject,
+        });
+        if subject_roles.is_empty() {
+            break;
+        }
+    }
+    Ok(out)
+}
