@@ -1,7 +1,7 @@
 //! The harness's client of the certificate authority, over any [`AuthorityTransport`].
 
 use super::error::{AuthorityError, CertDefect};
-use super::x509::{CrlInfo, check_validity, inspect_certificate, parse_crl};
+use super::x509::{CrlInfo, check_validity, inspect_certificate, parse_crl, utc_text};
 use crate::transport::AuthorityTransport;
 use crate::types::{CertKind, CertStatus};
 use time::OffsetDateTime;
@@ -188,7 +188,7 @@ impl<T: AuthorityTransport> AuthorityClient<T> {
             let what = format!(
                 "revoked ({}) at {} in {crl_name}",
                 entry.reason_name(),
-                entry.revoked_at
+                utc_text(entry.revoked_at)
             );
             (CertStatus::Revoked, what)
         } else if suspended && ledger_device.is_some() {

@@ -1,5 +1,6 @@
 //! Errors of the authority client. All of them are infrastructure problems, never verdicts.
 
+use super::x509::utc_text;
 use crate::transport::TransportError;
 use crate::types::CertKind;
 use thiserror::Error;
@@ -64,13 +65,13 @@ pub enum CertDefect {
     #[error("subject has no common name")]
     NoCommonName,
     /// Before notBefore.
-    #[error("certificate {serial} not valid before {not_before}")]
+    #[error("certificate {serial} not valid before {}", utc_text(*not_before))]
     NotYetValid {
         serial: String,
         not_before: OffsetDateTime,
     },
     /// After notAfter.
-    #[error("certificate {serial} expired at {not_after}")]
+    #[error("certificate {serial} expired at {}", utc_text(*not_after))]
     Expired {
         serial: String,
         not_after: OffsetDateTime,

@@ -13,10 +13,12 @@ mod x509;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod x509_tests;
 
 pub use client::{AuthorityClient, StatusReport};
 pub use error::{AuthorityError, CertDefect, CrlDefect};
 pub use x509::{
-    CertInfo, CrlInfo, RevokedEntry, parse_crl, reason_name, verify_certificate,
+    CertInfo, CrlInfo, RevokedEntry, parse_crl, reason_name, utc_text, verify_certificate,
     verify_certificate_at,
 };

@@ -73,6 +73,20 @@ impl CrlInfo {
     }
 }
 
+/// A time as `YYYY-MM-DDTHH:MM:SSZ` (UTC), for evidence lines and messages.
+pub fn utc_text(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// RFC 5280 name of a CRL reason code.
 pub fn reason_name(code: u8) -> &'static str {
     match code {
