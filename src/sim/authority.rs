@@ -1,1 +1,0 @@
-//! The virtual certificate authority (under construction).
