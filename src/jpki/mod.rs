@@ -1,1 +1,3 @@
-//! (module under construction)
+//! The JPKI client driver (harness side) and the stored test keys.
+
+pub mod keys;
