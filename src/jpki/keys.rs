@@ -54,7 +54,9 @@ pub enum KeyError {
 
 /// The `fixtures/keys` directory of this crate.
 pub fn fixture_keys_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("keys")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("keys")
 }
 
 /// The path of SE pool key number `index` (wraps around the pool).
@@ -116,13 +118,19 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for name in FIXTURE_KEY_NAMES {
             let key = load_rsa_key(&fixture_keys_dir().join(name)).unwrap();
-            assert!(seen.insert(key.n().to_bytes_be()), "{name} duplicates a key");
+            assert!(
+                seen.insert(key.n().to_bytes_be()),
+                "{name} duplicates a key"
+            );
         }
     }
 
     #[test]
     fn pool_path_wraps() {
-        assert_eq!(se_pool_key_path(13), fixture_keys_dir().join("se-pool-01.pem"));
+        assert_eq!(
+            se_pool_key_path(13),
+            fixture_keys_dir().join("se-pool-01.pem")
+        );
     }
 
     #[test]
@@ -136,7 +144,11 @@ mod tests {
     fn garbage_is_a_parse_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.pem");
-        std::fs::write(&path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+        std::fs::write(
+            &path,
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
         assert!(matches!(load_rsa_key(&path), Err(KeyError::Parse { .. })));
     }
 }
