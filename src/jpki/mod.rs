@@ -127,4 +127,6 @@ pub fn sha256_from_digest_info(digest_info: &[u8]) -> Option<[u8; 32]> {
 }
 
 #[cfg(test)]
+mod scripted_tests;
+#[cfg(test)]
 mod tests;
