@@ -1,1 +1,0 @@
-//! The virtual JPKI applet (under construction).
