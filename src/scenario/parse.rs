@@ -1,0 +1,210 @@
+//! First pass: YAML text → model types through serde-saphyr, with budgets for untrusted input and
+//! error messages that name the kind of thing that was misspelt and suggest the nearest valid one.
+//! Also a second, lenient pass that records where things are ([`SuiteSpans`]) for the validator.
+
+use super::error::{LoadError, Pos};
+use super::suggest;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_saphyr::{Error as YamlError, MessageFormatter, Spanned, UserMessageFormatter};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Largest suite or profile file accepted, in bytes.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// serde-saphyr options for suite files: one document, small budgets, no alias bombs.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: Some(MAX_FILE_BYTES as usize),
+            max_events: 200_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_depth: 32,
+            max_documents: 1,
+            max_nodes: 100_000,
+            max_total_scalar_bytes: 1 << 20,
+            max_merge_keys: 100,
+        },
+    }
+}
+
+/// Parses `source` as `T`; a failure becomes a [`LoadError`] with a position, a message and a hint.
+pub fn parse<T: DeserializeOwned>(path: &Path, source: &str) -> Result<T, LoadError> {
+    serde_saphyr::from_str_with_options(source, options()).map_err(|e| convert(path, source, &e))
+}
+
+/// Parses leniently (unknown keys ignored); `None` on any error.
+pub fn parse_lenient<T: DeserializeOwned>(source: &str) -> Option<T> {
+    serde_saphyr::from_str_with_options(source, options()).ok()
+}
+
+/// What a list of valid names is a list of, for messages ("unknown step", "unknown rule", …).
+fn noun_for(expected: &[&str]) -> &'static str {
+    let has = |s: &str| expected.contains(&s);
+    if has("provision") && has("expect-se") {
+        "step"
+    } else if has("phone") && has("identity") && expected.len() == 2 {
+        "role kind"
+    } else if has("R1") && has("R10") {
+        "rule"
+    } else if expected == ["sign", "auth"] {
+        "certificate kind"
+    } else if expected == ["auth", "sign"] {
+        "PIN kind"
+    } else if has("provisioning") && has("suspension-help") {
+        "feature"
+    } else if has("airplane") {
+        "network mode"
+    } else if has("subject") && has("reference") {
+        "model"
+    } else if has("right") && has("query") {
+        "PIN value"
+    } else if has("valid") && has("revoked") {
+        "certificate status"
+    } else if has("not-installed") {
+        "app state"
+    } else if has("off") && has("on") && expected.len() == 2 {
+        "power state"
+    } else {
+        "value"
+    }
+}
+
+/// Converts a serde-saphyr error into a [`LoadError`] at its location.
+pub fn convert(path: &Path, source: &str, err: &YamlError) -> LoadError {
+    let pos = err
+        .location()
+        .and_then(|l| Pos::from_location(&l))
+        .unwrap_or(Pos::START);
+    let (message, hint) = match err.without_snippet() {
+        YamlError::SerdeUnknownVariant {
+            variant, expected, ..
+        } => {
+            let noun = noun_for(expected);
+            let hint = suggest::did_you_mean(variant, expected.iter().copied())
+                .or_else(|| Some(format!("expected one of: {}", expected.join(", "))));
+            (format!("unknown {noun} `{variant}`"), hint)
+        }
+        YamlError::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let hint = suggest::did_you_mean(field, expected.iter().copied())
+                .or_else(|| Some(format!("valid keys here: {}", expected.join(", "))));
+            (format!("unknown key `{field}`"), hint)
+        }
+        YamlError::SerdeMissingField { field, .. } => (format!("missing key `{field}`"), None),
+        YamlError::Budget { .. } => (
+            format!(
+                "{} (file too large or too deeply nested)",
+                user_message(err)
+            ),
+            None,
+        ),
+        _ => (user_message(err), None),
+    };
+    LoadError::new(path, Some(source), pos, message, hint)
+}
+
+fn user_message(err: &YamlError) -> String {
+    UserMessageFormatter
+        .format_message(err.without_snippet())
+        .into_owned()
+}
+
+// ---- second pass: where things are
+
+/// Positions of the parts of a suite file the validator points at.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SuiteSpans {
+    /// The `suite:` value.
+    pub suite: Option<Spanned<String>>,
+    /// One per scenario, in file order.
+    pub scenarios: Vec<ScenarioSpans>,
+}
+
+/// Positions inside one scenario.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ScenarioSpans {
+    /// The `id:` value.
+    pub id: Option<Spanned<String>>,
+    /// Role name (with its position) → its spans.
+    pub roles: HashMap<Spanned<String>, RoleSpans>,
+    /// Precondition keys with their positions.
+    pub preconditions: HashMap<Spanned<String>, IgnoredAny>,
+    /// Per step: step name → key → position of the value.
+    pub steps: Vec<HashMap<String, HashMap<String, Spanned<IgnoredAny>>>>,
+}
+
+/// Positions inside a role.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoleSpans {
+    /// `phone:` body.
+    pub phone: Option<PhoneSpans>,
+    /// `identity:` body.
+    pub identity: Option<IdentitySpans>,
+}
+
+/// Positions inside a phone role.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PhoneSpans {
+    /// Each capability.
+    pub requires: Vec<Spanned<String>>,
+}
+
+/// Positions inside an identity role.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IdentitySpans {
+    /// The fixture id.
+    pub fixture: Option<Spanned<String>>,
+}
+
+/// Positions in a certification profile.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileSpans {
+    /// `mandatory` entries.
+    pub mandatory: Vec<Spanned<String>>,
+    /// `unsupported` entries.
+    pub unsupported: Vec<Spanned<String>>,
+}
+
+/// Only the top-level keys of a file (to tell a profile from a suite).
+#[derive(Debug, Default, Deserialize)]
+pub struct TopKeys(pub HashMap<String, IgnoredAny>);
+
+/// Position of a spanned value, if known.
+pub fn pos_of<T>(s: &Spanned<T>) -> Option<Pos> {
+    Pos::from_location(&s.referenced)
+}
+
+impl ScenarioSpans {
+    /// Position of the value of `key` in step `index`, if recorded.
+    pub fn step_key(&self, index: usize, step: &str, key: &str) -> Option<Pos> {
+        self.steps.get(index)?.get(step)?.get(key).and_then(pos_of)
+    }
+    /// Position of the name of role `name`.
+    pub fn role_name(&self, name: &str) -> Option<Pos> {
+        self.roles.keys().find(|k| k.value == name).and_then(pos_of)
+    }
+    /// Spans of role `name`.
+    pub fn role(&self, name: &str) -> Option<&RoleSpans> {
+        self.roles
+            .iter()
+            .find(|(k, _)| k.value == name)
+            .map(|(_, v)| v)
+    }
+    /// Position of precondition key `name`.
+    pub fn precondition(&self, name: &str) -> Option<Pos> {
+        self.preconditions
+            .keys()
+            .find(|k| k.value == name)
+            .and_then(pos_of)
+    }
+}
