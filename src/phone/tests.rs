@@ -1,0 +1,1 @@
+//! Driver against the virtual phone.
