@@ -72,9 +72,27 @@ impl<T: AuthorityTransport> AuthorityClient<T> {
         device: &str,
         kind: CertKind,
     ) -> Result<StatusReport, AuthorityError> {
+        self.status_since(person, device, kind, 0)
+    }
+
+    /// How many records the authority's ledger holds for a person (a baseline for [`Self::status_since`]).
+    pub fn ledger_len(&mut self, person: &str) -> Result<usize, AuthorityError> {
+        Ok(self.transport.issued(person)?.len())
+    }
+
+    /// Like [`Self::status`], considering only the ledger records after the first `since` (what a
+    /// scenario issued itself): older certificates on the same device count as absent.
+    pub fn status_since(
+        &mut self,
+        person: &str,
+        device: &str,
+        kind: CertKind,
+        since: usize,
+    ) -> Result<StatusReport, AuthorityError> {
         let records = self.transport.issued(person)?;
         let newest = records
             .iter()
+            .skip(since)
             .rev()
             .find(|r| r.kind == kind && r.device == device);
         match newest {

@@ -64,6 +64,8 @@ pub trait Lab {
     fn power_on(&mut self, serial: &str) -> Result<(), LabError>;
     /// The Mynaportal APK to install.
     fn app_apk(&self) -> Result<Vec<u8>, LabError>;
+    /// Issuer service for a test card: unblock every PIN (retry counters back to the maximum).
+    fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError>;
     /// Test-SE service clean-up (GP admin delete of the JPKI data), where the lab has it.
     fn service_wipe_se(&mut self, serial: &str) -> Result<(), LabError>;
 }

@@ -5,7 +5,7 @@ use super::inventory::{LabFile, LabKind};
 use super::world::{Borrowed, VirtualCard, World, WorldEnv, new_se};
 use super::{Lab, LabError, UnitInfo};
 use crate::identity::Identity;
-use crate::jpki::load_rsa_key;
+use crate::jpki::keys::load_rsa_key;
 use crate::phone::{FlowBook, PhoneDriver};
 use crate::profile::{DeviceProfile, Quirk};
 use crate::sim::authority::{HolderInfo, InProcessAuthority, VirtualAuthority};
@@ -409,6 +409,15 @@ impl Lab for VirtualLab {
     fn app_apk(&self) -> Result<Vec<u8>, LabError> {
         std::fs::read(&self.apk)
             .map_err(|e| LabError::Setup(format!("{}: {e}", self.apk.display())))
+    }
+    fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        let card = w.env.cards.get_mut(identity).ok_or_else(|| LabError::Unknown {
+            what: "card",
+            name: identity.to_string(),
+        })?;
+        card.applet.reset_retries();
+        Ok(())
     }
     fn service_wipe_se(&mut self, serial: &str) -> Result<(), LabError> {
         let mut w = self.world()?;

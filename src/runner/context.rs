@@ -54,6 +54,8 @@ pub struct Context<'l> {
     pub typed: BTreeMap<String, Vec<(String, Secret)>>,
     /// Rules to blame by default.
     pub default_rules: Vec<Rule>,
+    /// person id → ledger length when the scenario started: older certificates are not the scenario's.
+    pub baseline: BTreeMap<String, usize>,
 }
 
 impl<'l> Context<'l> {
@@ -73,6 +75,7 @@ impl<'l> Context<'l> {
             authority,
             typed: BTreeMap::new(),
             default_rules,
+            baseline: BTreeMap::new(),
         })
     }
 
@@ -134,10 +137,5 @@ impl<'l> Context<'l> {
             message: message.into(),
             rules: rule.map(|r| vec![r]).unwrap_or_else(|| self.default_rules.clone()),
         }
-    }
-
-    /// Every open driver, by role.
-    pub fn drivers_mut(&mut self) -> impl Iterator<Item = (&String, &mut PhoneDriver)> {
-        self.drivers.iter_mut()
     }
 }

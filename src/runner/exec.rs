@@ -400,7 +400,8 @@ fn expect_authority(
     let serial = ctx.serial(&p.on)?;
     let mut wrong = Vec::new();
     for kind in &p.certs {
-        let report = ctx.authority.status(&person, &serial, *kind)?;
+        let since = ctx.baseline.get(&person).copied().unwrap_or(0);
+        let report = ctx.authority.status_since(&person, &serial, *kind, since)?;
         ev.authority.push(report.evidence.clone());
         if report.status != p.status {
             wrong.push(format!("{kind} is {} (expected {})", report.status, p.status));

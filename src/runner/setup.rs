@@ -68,19 +68,29 @@ fn reset_identity(ctx: &mut Context<'_>, id: &crate::identity::Identity) -> Resu
     let mut card = crate::jpki::JpkiClient::new(ctx.lab.card(&id.id)?);
     let infra = |e: crate::jpki::JpkiError| StepFail::Infra(format!("card of {}: {e}", id.id));
     card.select_jpki_ap().map_err(infra)?;
+    let mut unblocked = false;
     for (pin, value) in [(PinKind::Auth, &id.card.auth_pin), (PinKind::Sign, &id.card.sign_password)] {
-        match card.verify(pin, value).map_err(infra)? {
-            PinState::Verified => {}
-            other => {
+        // A good VERIFY resets the counter; a blocked PIN needs the issuer's unblock service.
+        if card.verify(pin, value).map_err(infra)? == PinState::Blocked {
+            ctx.lab.service_reset_card(&id.id)?;
+            unblocked = true;
+            card = crate::jpki::JpkiClient::new(ctx.lab.card(&id.id)?);
+            card.select_jpki_ap().map_err(infra)?;
+            let again = card.verify(pin, value).map_err(infra)?;
+            if again != PinState::Verified {
                 return Err(StepFail::Infra(format!(
-                    "card of {}: {pin:?} PIN is {other:?}; the test card needs a reset by its issuer",
+                    "card of {}: {pin:?} PIN is {again} even after the unblock service",
                     id.id
                 )));
             }
         }
     }
+    let person = id.person_id.clone();
+    let baseline = ctx.authority.ledger_len(&person)?;
+    ctx.baseline.insert(person, baseline);
     Ok(format!(
-        "{revoked} certificate(s) revoked at the authority, suspension lifted, card PINs reset"
+        "{revoked} certificate(s) revoked at the authority, suspension lifted, card PINs reset{}",
+        if unblocked { " (after the issuer's unblock service)" } else { "" }
     ))
 }
 
