@@ -191,8 +191,7 @@ pub(crate) fn literal_secrets(source: &str) -> SecretSet {
     let mut set = SecretSet::new();
     for line in source.lines() {
         let mut rest = line;
-        while let Some(i) = rest.find("password:") {
-            let after = &rest[i + "password:".len()..];
+        while let Some((_, after)) = rest.split_once("password:") {
             let value = after
                 .split([',', '}', '#'])
                 .next()
