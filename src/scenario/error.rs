@@ -158,25 +158,40 @@ impl std::error::Error for LoadErrors {}
 /// The line of `source` at `pos` with a gutter and a caret under the column.
 fn render_snippet(source: &str, pos: Pos) -> Option<String> {
     let text = source.lines().nth(pos.line.checked_sub(1)?)?;
-    let text = text.trim_end_matches('\r');
+    let chars: Vec<char> = text.trim_end_matches('\r').chars().collect();
+    let caret = pos.column.saturating_sub(1).min(chars.len());
+    // Show at most a window of the line around the column.
+    let start = caret.saturating_sub(SNIPPET_WIDTH / 2);
+    let end = (start + SNIPPET_WIDTH).min(chars.len());
+    let mut shown: String = chars.get(start..end).unwrap_or_default().iter().collect();
+    let mut lead: String = chars
+        .get(start..caret)
+        .unwrap_or_default()
+        .iter()
+        // Keep tabs so that the caret lines up under them.
+        .map(|c| if *c == '\t' { '\t' } else { ' ' })
+        .collect();
+    if start > 0 {
+        shown.insert(0, '…');
+        lead.insert(0, ' ');
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
     let number = pos.line.to_string();
     let pad = " ".repeat(number.len());
-    // Keep tabs so that the caret lines up under them.
-    let lead: String = text
-        .chars()
-        .take(pos.column.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    Some(format!("{pad} |\n{number} | {text}\n{pad} | {lead}^"))
+    Some(format!("{pad} |\n{number} | {shown}\n{pad} | {lead}^"))
 }
+
+/// Widest part of a source line shown in a snippet, in characters.
+const SNIPPET_WIDTH: usize = 100;
 
 /// Values written literally after a `password:` key (not `${…}` templates): they are secrets.
 pub(crate) fn literal_secrets(source: &str) -> SecretSet {
     let mut set = SecretSet::new();
     for line in source.lines() {
         let mut rest = line;
-        while let Some(i) = rest.find("password:") {
-            let after = &rest[i + "password:".len()..];
+        while let Some((_, after)) = rest.split_once("password:") {
             let value = after
                 .split([',', '}', '#'])
                 .next()
@@ -234,6 +249,27 @@ mod tests {
             literal_secrets("password: ABC123 # c\npassword: 'XYZ'").len(),
             2
         );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let snippet = render_snippet(
+            &line,
+            Pos {
+                line: 1,
+                column: 501,
+            },
+        )
+        .unwrap();
+        let rows: Vec<&str> = snippet.lines().collect();
+        assert!(
+            rows[1].starts_with("1 | …a") && rows[1].ends_with("b…"),
+            "{snippet}"
+        );
+        assert!(rows[1].chars().count() < 120);
+        let x = rows[1].chars().position(|c| c == 'X').unwrap();
+        assert_eq!(rows[2].chars().position(|c| c == '^'), Some(x));
     }
 
     #[test]

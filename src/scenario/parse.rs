@@ -15,7 +15,12 @@ pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// serde-saphyr options for suite files: one document, small budgets, no alias bombs.
 fn options() -> serde_saphyr::Options {
+    let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+    alias_limits.max_total_replayed_events = 50_000;
+    alias_limits.max_replay_stack_depth = 16;
+    alias_limits.max_alias_expansions_per_anchor = 1_000;
     serde_saphyr::options! {
+        alias_limits: alias_limits,
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: Some(MAX_FILE_BYTES as usize),
             max_events: 200_000,
@@ -95,16 +100,23 @@ pub fn convert(path: &Path, source: &str, err: &YamlError) -> LoadError {
             (format!("unknown key `{field}`"), hint)
         }
         YamlError::SerdeMissingField { field, .. } => (format!("missing key `{field}`"), None),
-        YamlError::Budget { .. } => (
-            format!(
-                "{} (file too large or too deeply nested)",
-                user_message(err)
-            ),
-            None,
-        ),
+        YamlError::Budget { breach, .. } => (budget_message(breach), None),
+        YamlError::MultipleDocuments { .. } => (ONE_DOCUMENT.to_string(), None),
         _ => (user_message(err), None),
     };
     LoadError::new(path, Some(source), pos, message, hint)
+}
+
+const ONE_DOCUMENT: &str = "a suite file holds one YAML document (found a `---` separator)";
+
+fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Documents { .. } => ONE_DOCUMENT.to_string(),
+        B::Depth { .. } => "nested too deeply for a suite file".to_string(),
+        B::Aliases { .. } | B::Anchors { .. } => "too many anchors or aliases".to_string(),
+        other => format!("too large or complex for a suite file ({other:?})"),
+    }
 }
 
 fn user_message(err: &YamlError) -> String {

@@ -397,3 +397,67 @@ fn shipped_suites_load_and_validate() {
         assert!(!sc.description.is_empty(), "{id} has no description");
     }
 }
+
+#[test]
+fn step_names_match_the_serde_model() {
+    let text = suite(STD_ROLES, "- no-such-step: { on: phone }");
+    let err = serde_saphyr::from_str::<super::model::Suite>(&text).unwrap_err();
+    match err.without_snippet() {
+        serde_saphyr::Error::SerdeUnknownVariant { expected, .. } => {
+            assert_eq!(expected.as_slice(), super::model::Step::NAMES.as_slice());
+        }
+        other => panic!("unexpected error {other}"),
+    }
+}
+
+#[rstest]
+#[case::deep_nesting(format!("suite: {}{}", "[".repeat(5000), "]".repeat(5000)), "")]
+#[case::alias_bomb({
+    let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = format!("*a{}", i - 1);
+        s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+    }
+    s
+}, "")]
+#[case::many_documents(format!("{0}---\n{0}", suite(STD_ROLES, "- reboot: { on: phone }")), "one YAML document")]
+fn hostile_input_is_refused(#[case] text: String, #[case] message: &str) {
+    let errors = load_one(&text);
+    assert!(!errors.is_empty());
+    assert!(errors[0].message.contains(message), "{}", errors[0]);
+    assert!(errors.iter().all(|e| e.line >= 1 && e.column >= 1));
+    // The same text through the lenient pass (which walks every node) must stop too.
+    assert!(super::parse::parse_lenient::<super::parse::TopKeys>(&text).is_none());
+}
+
+#[test]
+fn oversized_file_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yaml");
+    let big = format!("suite: t\ntitle: {}\n", "x".repeat(2 << 20));
+    std::fs::write(&path, big).unwrap();
+    let e = load_suite(&path).unwrap_err();
+    assert!(e.message.contains("more than the"), "{e}");
+}
+
+#[test]
+fn rendered_error_looks_like_the_spec() {
+    let text = suite(STD_ROLES, "- provison: { on: phone, identity: holder }");
+    let e = &load_one(&text)[0];
+    let shown = e.to_string();
+    let mut lines = shown.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with("t.yaml:12:9: unknown step `provison`")
+    );
+    assert_eq!(lines.next(), Some("   |"));
+    assert_eq!(
+        lines.next(),
+        Some("12 |       - provison: { on: phone, identity: holder }")
+    );
+    assert_eq!(lines.next(), Some("   |         ^"));
+    assert_eq!(lines.next(), Some("  hint: did you mean `provision`?"));
+    assert_eq!(lines.next(), None);
+}

@@ -108,14 +108,12 @@ pub fn parse_template(template: &str) -> Result<Vec<Piece<'_>>, VarError> {
     let mut pieces = Vec::new();
     let mut rest = template;
     let mut offset = 0;
-    while let Some(start) = rest.find("${") {
-        if start > 0 {
-            pieces.push(Piece::Text(&rest[..start]));
+    while let Some((text, after)) = rest.split_once("${") {
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text));
         }
-        let at = offset + start;
-        let after = &rest[start + 2..];
-        let end = after.find('}').ok_or(VarError::Unterminated { at })?;
-        let inner = &after[..end];
+        let at = offset + text.len();
+        let (inner, tail) = after.split_once('}').ok_or(VarError::Unterminated { at })?;
         if inner.is_empty() {
             return Err(VarError::Empty { at });
         }
@@ -130,9 +128,8 @@ pub fn parse_template(template: &str) -> Result<Vec<Piece<'_>>, VarError> {
             });
         }
         pieces.push(Piece::Ref { role, field });
-        let consumed = start + 2 + end + 1;
-        offset += consumed;
-        rest = &rest[consumed..];
+        offset = at + "${".len() + inner.len() + "}".len();
+        rest = tail;
     }
     if !rest.is_empty() {
         pieces.push(Piece::Text(rest));
@@ -249,5 +246,33 @@ mod tests {
             err.hint().as_deref(),
             Some("did you mean `phone_auth_pin`?")
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(t in "\\PC{0,80}") {
+            let _ = parse_template(&t);
+            let _ = resolve(&t, &lookup);
+        }
+
+        #[test]
+        fn pieces_round_trip(
+            parts in proptest::collection::vec(
+                ("[a-zA-Z0-9 _.-]{0,8}", "[a-z][a-z0-9_]{0,6}", 0usize..IDENTITY_FIELDS.len()),
+                0..5,
+            ),
+        ) {
+            let mut template = String::new();
+            let mut want = Vec::new();
+            for (text, role, f) in &parts {
+                template.push_str(text);
+                template.push_str(&format!("${{{role}.{}}}", IDENTITY_FIELDS[*f]));
+                if !text.is_empty() {
+                    want.push(Piece::Text(text.as_str()));
+                }
+                want.push(Piece::Ref { role: role.as_str(), field: IDENTITY_FIELDS[*f] });
+            }
+            proptest::prop_assert_eq!(parse_template(&template).unwrap(), want);
+        }
     }
 }
