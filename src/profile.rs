@@ -73,9 +73,9 @@ impl Quirk {
             Quirk::UninstallOnlineNoRevoke => Rule::R6,
             Quirk::AppIgnoresSuspension => Rule::R7,
             Quirk::UnsupportedOffersProvisioning => Rule::R8,
-            Quirk::PinRetryNotEnforced | Quirk::SecretInLogcat | Quirk::AuthCertReadableWithoutPin => {
-                Rule::R9
-            }
+            Quirk::PinRetryNotEnforced
+            | Quirk::SecretInLogcat
+            | Quirk::AuthCertReadableWithoutPin => Rule::R9,
         }
     }
 
@@ -154,7 +154,10 @@ fn default_key() -> KeyType {
 }
 
 fn default_reset() -> Vec<String> {
-    vec!["am broadcast -a android.intent.action.FACTORY_RESET -p android --receiver-foreground".into()]
+    vec![
+        "am broadcast -a android.intent.action.FACTORY_RESET -p android --receiver-foreground"
+            .into(),
+    ]
 }
 
 impl DeviceProfile {

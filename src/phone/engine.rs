@@ -142,10 +142,8 @@ impl PhoneDriver {
                         }
                         None => false,
                     };
-                    if hit {
-                        if let Err(o) = self.exec(book, flow, &w.steps, vars)? {
-                            return Ok(Err(o));
-                        }
+                    if hit && let Err(o) = self.exec(book, flow, &w.steps, vars)? {
+                        return Ok(Err(o));
                     }
                 }
             }

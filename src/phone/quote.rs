@@ -97,9 +97,8 @@ impl ShellCommand {
 
     /// Adds a secret value for `input text`; the evidence copy shows `<redacted>` instead.
     pub fn secret_text(mut self, value: &Secret) -> Self {
-        self.parts.push(Part::Secret(Secret::new(input_text_escape(
-            value.expose(),
-        ))));
+        self.parts
+            .push(Part::Secret(Secret::new(input_text_escape(value.expose()))));
         self
     }
 
@@ -176,7 +175,10 @@ mod tests {
 
     #[test]
     fn safe_words_stay_bare() {
-        assert_eq!(quote("jp.go.digital.mynaportal/.Main"), "jp.go.digital.mynaportal/.Main");
+        assert_eq!(
+            quote("jp.go.digital.mynaportal/.Main"),
+            "jp.go.digital.mynaportal/.Main"
+        );
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote(""), "''");
         assert_eq!(quote("it's"), "'it'\\''s'");
