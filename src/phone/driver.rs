@@ -319,7 +319,7 @@ fn command_error(cmd: &ShellCommand, out: &ShellOutput) -> DriverError {
     }
     DriverError::Command {
         command: cmd.redacted(),
-        detail,
+        detail: cmd.scrub(&detail),
     }
 }
 

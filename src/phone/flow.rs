@@ -370,6 +370,13 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_file_is_named() {
+        let e = FlowBook::load(Path::new("/nonexistent/flows.yaml")).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("/nonexistent/flows.yaml", 0));
+        assert!(e.message.starts_with("cannot read"), "{e}");
+    }
+
+    #[test]
     fn classify_finds_class_and_text() {
         let book = FlowBook::parse(&minimal("    - back\n"), "m.yaml").unwrap();
         let texts = vec!["hello".to_string(), "oops xnetwork here".to_string()];
