@@ -155,7 +155,12 @@ impl PhoneDriver {
     /// Whether the app's package is installed (`pm list packages <pkg>`).
     pub fn app_installed(&mut self) -> Result<bool, DriverError> {
         let pkg = self.flows.app.package.clone();
-        let out = self.run(&ShellCommand::new("pm").arg("list").arg("packages").arg(&pkg))?;
+        let out = self.run(
+            &ShellCommand::new("pm")
+                .arg("list")
+                .arg("packages")
+                .arg(&pkg),
+        )?;
         let text = out.stdout_text();
         Ok(text
             .lines()
@@ -164,9 +169,13 @@ impl PhoneDriver {
 
     /// Pushes the APK to the staging path and installs it.
     pub fn install_app(&mut self, apk: &[u8]) -> Result<(), DriverError> {
-        self.commands.push(format!("push <{} bytes> {APK_STAGING_PATH}", apk.len()));
+        self.commands
+            .push(format!("push <{} bytes> {APK_STAGING_PATH}", apk.len()));
         self.transport.push(apk, APK_STAGING_PATH, 0o644)?;
-        let cmd = ShellCommand::new("pm").arg("install").arg("-r").arg(APK_STAGING_PATH);
+        let cmd = ShellCommand::new("pm")
+            .arg("install")
+            .arg("-r")
+            .arg(APK_STAGING_PATH);
         let out = self.run(&cmd)?;
         let _ = self.run(&ShellCommand::new("rm").arg("-f").arg(APK_STAGING_PATH))?;
         expect_success_line(&cmd, &out)
@@ -207,7 +216,11 @@ impl PhoneDriver {
             .arg("global")
             .arg("airplane_mode_on");
         let got = self.run_ok(&check)?;
-        let want = if mode == NetworkMode::Airplane { "1" } else { "0" };
+        let want = if mode == NetworkMode::Airplane {
+            "1"
+        } else {
+            "0"
+        };
         if got.trim() != want {
             return Err(DriverError::Command {
                 command: check.redacted(),
@@ -266,7 +279,8 @@ impl PhoneDriver {
 
     /// Clears the log buffer (`logcat -c`).
     pub fn clear_logcat(&mut self) -> Result<(), DriverError> {
-        self.run_ok(&ShellCommand::new("logcat").arg("-c")).map(|_| ())
+        self.run_ok(&ShellCommand::new("logcat").arg("-c"))
+            .map(|_| ())
     }
 
     /// Every raw UI dump taken since [`PhoneDriver::clear_history`].
@@ -305,7 +319,7 @@ fn command_error(cmd: &ShellCommand, out: &ShellOutput) -> DriverError {
     }
     DriverError::Command {
         command: cmd.redacted(),
-        detail,
+        detail: cmd.scrub(&detail),
     }
 }
 
@@ -345,7 +359,10 @@ mod tests {
         let m = parse_getprop(
             "[ro.product.model]: [KM-51A]\n[ro.serialno]: [SIM0001]\ngarbage\n[broken: [x]\n[empty]: []\n",
         );
-        assert_eq!(m.get("ro.product.model").map(String::as_str), Some("KM-51A"));
+        assert_eq!(
+            m.get("ro.product.model").map(String::as_str),
+            Some("KM-51A")
+        );
         assert_eq!(m.get("ro.serialno").map(String::as_str), Some("SIM0001"));
         assert_eq!(m.get("empty").map(String::as_str), Some(""));
         assert_eq!(m.len(), 3);

@@ -6,6 +6,7 @@ use crate::phone::flow::{APP_NOT_INSTALLED, FlowBook, FlowStep, UNEXPECTED_SCREE
 use crate::phone::quote::ShellCommand;
 use crate::phone::ui::{Selector, UiNode, UiTree};
 use crate::scenario::model::Feature;
+use crate::secret::SecretSet;
 use serde_saphyr::Spanned;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,23 @@ type Step<T> = Result<Result<T, FlowOutcome>, DriverError>;
 
 impl PhoneDriver {
     /// Runs a named flow of the flow book from the app's start screen.
+    ///
+    /// The outcome's texts never carry a secret variable's value (a field not flagged `password` on a real
+    /// app could show one).
     pub fn run_flow(&mut self, name: &str, vars: &FlowVars) -> Result<FlowOutcome, DriverError> {
+        let mut secrets = SecretSet::new();
+        for v in vars.values() {
+            if let FlowValue::Secret(s) = v {
+                secrets.add(s);
+            }
+        }
+        let mut out = self.run_flow_inner(name, vars)?;
+        out.message = out.message.map(|m| secrets.scrub(&m));
+        out.screen = secrets.scrub(&out.screen);
+        Ok(out)
+    }
+
+    fn run_flow_inner(&mut self, name: &str, vars: &FlowVars) -> Result<FlowOutcome, DriverError> {
         let book = Arc::clone(&self.flows);
         let steps = book
             .flows
@@ -142,10 +159,8 @@ impl PhoneDriver {
                         }
                         None => false,
                     };
-                    if hit {
-                        if let Err(o) = self.exec(book, flow, &w.steps, vars)? {
-                            return Ok(Err(o));
-                        }
+                    if hit && let Err(o) = self.exec(book, flow, &w.steps, vars)? {
+                        return Ok(Err(o));
                     }
                 }
             }

@@ -25,7 +25,13 @@ use std::path::Path;
 use thiserror::Error;
 
 /// Flow names the harness relies on.
-pub const REQUIRED_FLOWS: &[&str] = &["provision", "register", "open_my_page", "revoke", "revoke_other"];
+pub const REQUIRED_FLOWS: &[&str] = &[
+    "provision",
+    "register",
+    "open_my_page",
+    "revoke",
+    "revoke_other",
+];
 
 /// Error classes every flow book must define texts for.
 pub const REQUIRED_ERRORS: &[&str] = &[
@@ -214,7 +220,11 @@ impl FlowBook {
         }
         for class in REQUIRED_ERRORS {
             if !self.errors.contains_key(*class) {
-                return Err(err(0, 0, format!("errors: missing required class `{class}`")));
+                return Err(err(
+                    0,
+                    0,
+                    format!("errors: missing required class `{class}`"),
+                ));
             }
         }
         for (class, texts) in &self.errors {
@@ -360,10 +370,20 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_file_is_named() {
+        let e = FlowBook::load(Path::new("/nonexistent/flows.yaml")).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("/nonexistent/flows.yaml", 0));
+        assert!(e.message.starts_with("cannot read"), "{e}");
+    }
+
+    #[test]
     fn classify_finds_class_and_text() {
         let book = FlowBook::parse(&minimal("    - back\n"), "m.yaml").unwrap();
         let texts = vec!["hello".to_string(), "oops xnetwork here".to_string()];
-        assert_eq!(book.classify(&texts), Some(("network", "oops xnetwork here")));
+        assert_eq!(
+            book.classify(&texts),
+            Some(("network", "oops xnetwork here"))
+        );
         assert_eq!(book.classify(&["calm".to_string()]), None);
     }
 }

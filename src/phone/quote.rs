@@ -4,7 +4,7 @@
 //! Every command line the driver sends is built with [`ShellCommand`]; secrets are kept as [`Secret`] so the
 //! evidence copy ([`ShellCommand::redacted`]) never shows them.
 
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretSet};
 
 /// Characters that never need quoting on a POSIX shell command line.
 fn is_safe(c: char) -> bool {
@@ -97,17 +97,27 @@ impl ShellCommand {
 
     /// Adds a secret value for `input text`; the evidence copy shows `<redacted>` instead.
     pub fn secret_text(mut self, value: &Secret) -> Self {
-        self.parts.push(Part::Secret(Secret::new(input_text_escape(
-            value.expose(),
-        ))));
+        self.parts.push(Part::Secret(value.clone()));
         self
+    }
+
+    /// Replaces this command's secrets (as typed and as escaped) in `text`, e.g. a device's error output.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut set = SecretSet::new();
+        for p in &self.parts {
+            if let Part::Secret(s) = p {
+                set.add(s);
+                set.add(&Secret::new(input_text_escape(s.expose())));
+            }
+        }
+        set.scrub(text)
     }
 
     /// The command line to send to the device (contains secrets: never log it).
     pub fn render(&self) -> String {
         self.join(|p| match p {
             Part::Plain(s) => quote(s),
-            Part::Secret(s) => quote(s.expose()),
+            Part::Secret(s) => quote(&input_text_escape(s.expose())),
         })
     }
 
@@ -167,6 +177,10 @@ mod tests {
             let words = split(&cmd.render()).unwrap();
             assert_eq!(words[2], input_text_escape(v));
             assert_eq!(cmd.redacted(), "input text <redacted>");
+            if !v.is_empty() {
+                let echoed = format!("error: cannot type {v} / {}", input_text_escape(v));
+                assert!(!cmd.scrub(&echoed).contains(v), "{v:?}");
+            }
 
             let argv: Vec<String> = vec!["sh".into(), v.to_string()];
             let rebuilt = ShellCommand::from_argv(&argv).unwrap().render();
@@ -176,7 +190,10 @@ mod tests {
 
     #[test]
     fn safe_words_stay_bare() {
-        assert_eq!(quote("jp.go.digital.mynaportal/.Main"), "jp.go.digital.mynaportal/.Main");
+        assert_eq!(
+            quote("jp.go.digital.mynaportal/.Main"),
+            "jp.go.digital.mynaportal/.Main"
+        );
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote(""), "''");
         assert_eq!(quote("it's"), "'it'\\''s'");

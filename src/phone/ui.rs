@@ -112,7 +112,10 @@ impl Selector {
     pub fn matches(&self, n: &UiNode) -> bool {
         !self.is_empty()
             && self.text.as_ref().is_none_or(|t| n.text == *t)
-            && self.resource_id.as_ref().is_none_or(|r| n.resource_id == *r)
+            && self
+                .resource_id
+                .as_ref()
+                .is_none_or(|r| n.resource_id == *r)
             && self
                 .text_contains
                 .as_ref()

@@ -240,7 +240,10 @@ fn act(app: &mut AppData, s: &mut Session, ctx: &mut Ctx, action: Action) -> Res
             s.go(Screen::SignPassword);
         }
         Action::SignPasswordNext => {
-            let (a, b) = (s.field(0).to_ascii_uppercase(), s.field(1).to_ascii_uppercase());
+            let (a, b) = (
+                s.field(0).to_ascii_uppercase(),
+                s.field(1).to_ascii_uppercase(),
+            );
             if !sign_format_ok(&a) {
                 return Err(l::ERR_FORMAT.into());
             }
@@ -302,7 +305,11 @@ fn read_card(app: &AppData, s: &mut Session, ctx: &mut Ctx, p: Purpose) -> Resul
                 .env
                 .revoke_other_devices(ctx.serial, &person)
                 .map_err(env_text)?;
-            ctx.log.log('I', l::TAG, &format!("revoked {n} certificates on other devices"));
+            ctx.log.log(
+                'I',
+                l::TAG,
+                &format!("revoked {n} certificates on other devices"),
+            );
             s.go(Screen::RevokeOtherDone);
         }
     }
@@ -330,12 +337,11 @@ fn register(app: &mut AppData, s: &mut Session, ctx: &mut Ctx) -> Result<(), Str
         .clone()
         .or_else(|| app.registration.as_ref().map(|r| r.person.clone()))
         .or_else(|| ctx.env.se_person(ctx.serial));
-    if !ctx.env.pending(ctx.serial) {
-        if let Some(p) = &person {
-            if ctx.env.sign_reissue_pending(ctx.serial, p) {
-                ctx.env.reissue_sign(ctx.serial, p).map_err(env_text)?;
-            }
-        }
+    if !ctx.env.pending(ctx.serial)
+        && let Some(p) = &person
+        && ctx.env.sign_reissue_pending(ctx.serial, p)
+    {
+        ctx.env.reissue_sign(ctx.serial, p).map_err(env_text)?;
     }
     if !ctx.env.pending(ctx.serial) {
         return Err(l::ERR_NOTHING_TO_REGISTER.into());
@@ -346,7 +352,8 @@ fn register(app: &mut AppData, s: &mut Session, ctx: &mut Ctx) -> Result<(), Str
         let biometrics = s.biometrics || app.registration.as_ref().is_some_and(|r| r.biometrics);
         app.registration = Some(Registration { person, biometrics });
     }
-    ctx.log.log('I', l::TAG, "certificates registered in the secure element");
+    ctx.log
+        .log('I', l::TAG, "certificates registered in the secure element");
     s.go(Screen::RegisterDone);
     Ok(())
 }
@@ -368,7 +375,8 @@ fn login(app: &mut AppData, s: &mut Session, ctx: &mut Ctx) -> Result<(), String
     let mut notice = None;
     if stale {
         if ctx.profile.has(Quirk::CleanupOnReinstallMissing) {
-            ctx.log.log('I', l::TAG, "certificates of an earlier install found");
+            ctx.log
+                .log('I', l::TAG, "certificates of an earlier install found");
             app.registration = Some(Registration {
                 person,
                 biometrics: false,
@@ -378,7 +386,8 @@ fn login(app: &mut AppData, s: &mut Session, ctx: &mut Ctx) -> Result<(), String
                 .revoke(ctx.serial, &person, &held)
                 .map_err(env_text)?;
             ctx.env.se_delete(ctx.serial, &held);
-            ctx.log.log('I', l::TAG, "stale certificates revoked and deleted");
+            ctx.log
+                .log('I', l::TAG, "stale certificates revoked and deleted");
             notice = Some(l::STALE_DELETED.to_string());
         }
     }

@@ -20,8 +20,17 @@ impl Logcat {
     pub fn log(&mut self, level: char, tag: &str, msg: &str) {
         self.clock_ms += 7;
         let t = self.clock_ms;
-        let (h, m, s, ms) = (10 + t / 3_600_000 % 14, t / 60_000 % 60, t / 1000 % 60, t % 1000);
-        let pid = if tag == super::labels::TAG { 4242 } else { 1000 };
+        let (h, m, s, ms) = (
+            10 + t / 3_600_000 % 14,
+            t / 60_000 % 60,
+            t / 1000 % 60,
+            t % 1000,
+        );
+        let pid = if tag == super::labels::TAG {
+            4242
+        } else {
+            1000
+        };
         self.lines.push(format!(
             "11-22 {h:02}:{m:02}:{s:02}.{ms:03}  {pid:>5}  {pid:>5} {level} {tag}: {msg}"
         ));
@@ -56,7 +65,11 @@ pub struct VirtualPhone {
 
 impl std::fmt::Debug for VirtualPhone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "VirtualPhone({} {})", self.serial, self.profile.model_code)
+        write!(
+            f,
+            "VirtualPhone({} {})",
+            self.serial, self.profile.model_code
+        )
     }
 }
 

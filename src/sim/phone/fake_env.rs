@@ -106,7 +106,8 @@ impl PhoneEnv for FakeEnv {
         sign: &Secret,
         revoke_previous: bool,
     ) -> Result<(), EnvError> {
-        self.calls.push(format!("apply revoke_previous={revoke_previous}"));
+        self.calls
+            .push(format!("apply revoke_previous={revoke_previous}"));
         if self.suspended.contains(person) {
             return Err(EnvError::Suspended);
         }
@@ -188,11 +189,20 @@ impl PhoneEnv for FakeEnv {
         self.se.remove(serial);
     }
 
-    fn revoke(&mut self, serial: &str, person: &str, kinds: &[CertKind]) -> Result<usize, EnvError> {
+    fn revoke(
+        &mut self,
+        serial: &str,
+        person: &str,
+        kinds: &[CertKind],
+    ) -> Result<usize, EnvError> {
         self.calls.push("revoke".into());
         let mut n = 0;
         for c in &mut self.certs {
-            if c.device == serial && c.person == person && kinds.contains(&c.kind) && c.status == CertStatus::Valid {
+            if c.device == serial
+                && c.person == person
+                && kinds.contains(&c.kind)
+                && c.status == CertStatus::Valid
+            {
                 c.status = CertStatus::Revoked;
                 n += 1;
             }
@@ -213,7 +223,10 @@ impl PhoneEnv for FakeEnv {
     }
 
     fn status(&mut self, serial: &str, _person: &str, kind: CertKind) -> CertStatus {
-        self.statuses(serial).get(&kind).copied().unwrap_or(CertStatus::Absent)
+        self.statuses(serial)
+            .get(&kind)
+            .copied()
+            .unwrap_or(CertStatus::Absent)
     }
 
     fn suspended(&mut self, person: &str) -> bool {
@@ -230,7 +243,12 @@ impl PhoneEnv for FakeEnv {
         self.issue(person, serial, CertKind::Sign);
         self.pending.insert(
             serial.into(),
-            (person.into(), String::new(), String::new(), vec![CertKind::Sign]),
+            (
+                person.into(),
+                String::new(),
+                String::new(),
+                vec![CertKind::Sign],
+            ),
         );
         Ok(())
     }
@@ -252,7 +270,8 @@ pub fn profile(listing: Listing, biometrics: bool, quirks: &[Quirk]) -> Arc<Devi
         se_key: KeyType::Rsa2048,
         expected_listing: listing,
         factory_reset: vec![
-            "am broadcast -a android.intent.action.FACTORY_RESET -p android --receiver-foreground".into(),
+            "am broadcast -a android.intent.action.FACTORY_RESET -p android --receiver-foreground"
+                .into(),
         ],
         open_points: OpenPoints::default(),
         quirks: quirks.to_vec(),
@@ -279,7 +298,9 @@ impl ShellTransport for SimTransport {
     fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
         let mut lab = self.lab.lock().map_err(|_| self.io("lab lock poisoned"))?;
         let Lab { phones, env } = &mut *lab;
-        let phone = phones.get_mut(&self.serial).ok_or_else(|| self.io("no such phone"))?;
+        let phone = phones
+            .get_mut(&self.serial)
+            .ok_or_else(|| self.io("no such phone"))?;
         let out = phone.shell(command, env);
         if out.exit_code == Some(255) && out.stderr == b"error: device offline" {
             return Err(TransportError::Disconnected {
@@ -291,12 +312,18 @@ impl ShellTransport for SimTransport {
     }
     fn push(&mut self, data: &[u8], path: &str, _mode: u32) -> Result<(), TransportError> {
         let mut lab = self.lab.lock().map_err(|_| self.io("lab lock poisoned"))?;
-        let phone = lab.phones.get_mut(&self.serial).ok_or_else(|| self.io("no such phone"))?;
+        let phone = lab
+            .phones
+            .get_mut(&self.serial)
+            .ok_or_else(|| self.io("no such phone"))?;
         phone.push(path, data).map_err(|d| self.io(&d))
     }
     fn pull(&mut self, path: &str) -> Result<Vec<u8>, TransportError> {
         let lab = self.lab.lock().map_err(|_| self.io("lab lock poisoned"))?;
-        let phone = lab.phones.get(&self.serial).ok_or_else(|| self.io("no such phone"))?;
+        let phone = lab
+            .phones
+            .get(&self.serial)
+            .ok_or_else(|| self.io("no such phone"))?;
         phone.pull(path).map_err(|d| self.io(&d))
     }
 }
@@ -312,7 +339,8 @@ impl SimTransport {
 
 /// The fixture flow book with no waiting between polls.
 pub fn flow_book() -> Arc<FlowBook> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/flows/mynaportal.yaml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/flows/mynaportal.yaml");
     let mut book = FlowBook::load(&path).unwrap();
     book.settings.wait_interval_ms = 0;
     book.settings.wait_polls = 3;
@@ -321,5 +349,8 @@ pub fn flow_book() -> Arc<FlowBook> {
 
 /// The fixture APK bytes.
 pub fn apk() -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app/mynaportal-sim.apk")).unwrap()
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app/mynaportal-sim.apk"),
+    )
+    .unwrap()
 }

@@ -27,8 +27,7 @@ pub const AGREE: &str = "利用規約に同意";
 pub const CARD_READ_PROMPT: &str = "マイナンバーカードをスマートフォンにかざしてください";
 pub const READ_START: &str = "読み取り開始";
 pub const AUTH_PIN_PROMPT: &str = "スマホ用利用者証明用パスワード（数字4桁）を2回入力してください";
-pub const SIGN_PW_PROMPT: &str =
-    "スマホ用署名用パスワード（6〜16桁の英数字）を2回入力してください";
+pub const SIGN_PW_PROMPT: &str = "スマホ用署名用パスワード（6〜16桁の英数字）を2回入力してください";
 pub const AUTH_METHOD_TITLE: &str = "認証方法の設定";
 pub const BIOMETRICS: &str = "生体認証などを利用登録する";
 pub const SKIP: &str = "スキップ";
@@ -56,8 +55,7 @@ pub const REVOKE_PW_PROMPT: &str = "スマホ用署名用パスワードを入�
 pub const REVOKE_DO: &str = "失効する";
 pub const REVOKE_DONE: &str = "失効完了";
 pub const REVOKE_OTHER: &str = "他の端末の電子証明書を失効する";
-pub const REVOKE_OTHER_PROMPT: &str =
-    "他の端末のスマホ用電子証明書を失効します。マイナンバーカードの署名用電子証明書のパスワードを入力してください";
+pub const REVOKE_OTHER_PROMPT: &str = "他の端末のスマホ用電子証明書を失効します。マイナンバーカードの署名用電子証明書のパスワードを入力してください";
 pub const REVOKE_OTHER_DONE: &str = "他の端末の電子証明書を失効しました";
 pub const HANDOVER_WARNING: &str =
     "機種変更に伴う引継ぎ：申請すると以前の端末のスマホ用電子証明書は失効します";
@@ -65,7 +63,8 @@ pub const HANDOVER_WARNING: &str =
 // ---- error texts
 pub const ERR_NETWORK: &str = "通信エラーが発生しました。ネットワークに接続してやり直してください";
 pub const ERR_NFC_OFF: &str = "NFCがオフです。設定からNFCをオンにしてください";
-pub const ERR_NO_CARD: &str = "マイナンバーカードを読み取れませんでした。カードをかざし直してください";
+pub const ERR_NO_CARD: &str =
+    "マイナンバーカードを読み取れませんでした。カードをかざし直してください";
 pub const ERR_LOCKED: &str = "パスワードがロックされています";
 pub const ERR_FORMAT: &str = "パスワードの形式が正しくありません";
 pub const ERR_MISMATCH: &str = "入力したパスワードが一致しません";

@@ -71,7 +71,8 @@ pub trait PhoneEnv {
     /// Wipes the SE's JPKI applet data.
     fn se_wipe(&mut self, serial: &str);
     /// (online only) Revokes this phone's certificates of a person at the authority; returns how many.
-    fn revoke(&mut self, serial: &str, person: &str, kinds: &[CertKind]) -> Result<usize, EnvError>;
+    fn revoke(&mut self, serial: &str, person: &str, kinds: &[CertKind])
+    -> Result<usize, EnvError>;
     /// (online only) Revokes the person's certificates on every other phone; returns how many.
     fn revoke_other_devices(&mut self, serial: &str, person: &str) -> Result<usize, EnvError>;
     /// Status at the authority of this phone's certificate of a kind.

@@ -103,20 +103,36 @@ pub(crate) fn render(app: &AppData, s: &Session, ctx: &mut Ctx) -> Vec<Widget> {
                 w.push(button(l::REGISTER, "register", Action::Register));
             }
             if offers_apply(ctx) {
-                w.push(button(l::APPLY_BANNER, "apply_banner", Action::Go(Screen::ApplyIntro)));
+                w.push(button(
+                    l::APPLY_BANNER,
+                    "apply_banner",
+                    Action::Go(Screen::ApplyIntro),
+                ));
             } else {
                 w.push(label(l::UNSUPPORTED, "unsupported"));
                 w.push(label(l::SUSPENSION_HELP, "suspension_help"));
             }
             w.push(button(l::MENU, "menu", Action::Go(Screen::Settings)));
             w.push(button(l::MY_PAGE, "mypage", Action::Go(Screen::Login)));
-            w.push(button(l::SETTINGS, "settings", Action::Go(Screen::Settings)));
+            w.push(button(
+                l::SETTINGS,
+                "settings",
+                Action::Go(Screen::Settings),
+            ));
         }
         Screen::Settings => {
             w.push(label(l::SETTINGS_TITLE, "title"));
             if offers_apply(ctx) {
-                w.push(button(l::APPLY_BANNER, "apply_banner", Action::Go(Screen::ApplyIntro)));
-                w.push(button(l::REVOKE_MENU, "revoke_menu", Action::Go(Screen::RevokeChoose)));
+                w.push(button(
+                    l::APPLY_BANNER,
+                    "apply_banner",
+                    Action::Go(Screen::ApplyIntro),
+                ));
+                w.push(button(
+                    l::REVOKE_MENU,
+                    "revoke_menu",
+                    Action::Go(Screen::RevokeChoose),
+                ));
             }
             if supported {
                 w.push(button(
@@ -180,7 +196,11 @@ pub(crate) fn render(app: &AppData, s: &Session, ctx: &mut Ctx) -> Vec<Widget> {
         Screen::AuthMethod => {
             w.push(label(l::AUTH_METHOD_TITLE, "title"));
             if ctx.profile.biometrics {
-                w.push(button(l::BIOMETRICS, "biometrics", Action::Biometrics(true)));
+                w.push(button(
+                    l::BIOMETRICS,
+                    "biometrics",
+                    Action::Biometrics(true),
+                ));
             }
             w.push(button(l::SKIP, "skip", Action::Biometrics(false)));
         }
@@ -258,7 +278,11 @@ fn my_page(app: &AppData, ctx: &mut Ctx, w: &mut Vec<Widget>) {
         w.push(button(l::REGISTER, "register", Action::Register));
     }
     if !held.is_empty() {
-        w.push(button(l::REVOKE, "revoke", Action::Go(Screen::RevokeChoose)));
+        w.push(button(
+            l::REVOKE,
+            "revoke",
+            Action::Go(Screen::RevokeChoose),
+        ));
     }
     w.push(button(l::CLOSE, "close", Action::Go(Screen::Start)));
 }

@@ -67,7 +67,10 @@ impl VirtualPhone {
         result
     }
 
-    fn ctx<'a>(&'a mut self, env: &'a mut dyn PhoneEnv) -> (Ctx<'a>, &'a mut Option<AppData>, &'a mut Option<Session>) {
+    fn ctx<'a>(
+        &'a mut self,
+        env: &'a mut dyn PhoneEnv,
+    ) -> (Ctx<'a>, &'a mut Option<AppData>, &'a mut Option<Session>) {
         let online = self.online();
         (
             Ctx {
@@ -103,7 +106,10 @@ impl VirtualPhone {
                 .iter()
                 .map(|(k, v)| format!("[{k}]: [{v}]\n"))
                 .collect::<String>()),
-            ["getprop", key] => ok(format!("{}\n", self.props().get(*key).cloned().unwrap_or_default())),
+            ["getprop", key] => ok(format!(
+                "{}\n",
+                self.props().get(*key).cloned().unwrap_or_default()
+            )),
             ["echo", rest @ ..] => ok(format!("{}\n", rest.join(" "))),
             ["cat", path] => match self.files.get(*path) {
                 Some(d) => ok(String::from_utf8_lossy(d).into_owned()),
@@ -122,22 +128,39 @@ impl VirtualPhone {
             ["am", rest @ ..] => self.am(rest),
             ["input", rest @ ..] => self.input(rest, env),
             ["uiautomator", "dump", rest @ ..] => self.uiautomator(rest, env),
-            ["cmd", "connectivity", "airplane-mode"] => {
-                ok(if self.airplane { "enabled\n" } else { "disabled\n" })
-            }
-            ["cmd", "connectivity", "airplane-mode", on @ ("enable" | "disable")] => {
+            ["cmd", "connectivity", "airplane-mode"] => ok(if self.airplane {
+                "enabled\n"
+            } else {
+                "disabled\n"
+            }),
+            [
+                "cmd",
+                "connectivity",
+                "airplane-mode",
+                on @ ("enable" | "disable"),
+            ] => {
                 self.airplane = *on == "enable";
                 ok("")
             }
             ["settings", "get", "global", "airplane_mode_on"] => {
                 ok(if self.airplane { "1\n" } else { "0\n" })
             }
-            ["settings", "put", "global", "airplane_mode_on", v @ ("0" | "1")] => {
+            [
+                "settings",
+                "put",
+                "global",
+                "airplane_mode_on",
+                v @ ("0" | "1"),
+            ] => {
                 self.airplane = *v == "1";
                 ok("")
             }
             ["settings", "get", _, _] => ok("null\n"),
-            ["svc", what @ ("wifi" | "data" | "nfc"), on @ ("enable" | "disable")] => {
+            [
+                "svc",
+                what @ ("wifi" | "data" | "nfc"),
+                on @ ("enable" | "disable"),
+            ] => {
                 let on = *on == "enable";
                 match *what {
                     "wifi" => self.wifi = on,
@@ -182,7 +205,9 @@ impl VirtualPhone {
         if self.profile.has(Quirk::ResetWipesSe) || !self.profile.open_points.reset_keeps_se {
             env.se_wipe(&self.serial);
         }
-        ok("Broadcasting: Intent { act=android.intent.action.FACTORY_RESET flg=0x10000000 pkg=android }\nBroadcast completed: result=0\n")
+        ok(
+            "Broadcasting: Intent { act=android.intent.action.FACTORY_RESET flg=0x10000000 pkg=android }\nBroadcast completed: result=0\n",
+        )
     }
 
     fn pm(&mut self, args: &[&str], env: &mut dyn PhoneEnv) -> Out {
@@ -192,7 +217,11 @@ impl VirtualPhone {
                 if self.app.is_some() {
                     pkgs.push(l::PACKAGE);
                 }
-                let f = filter.iter().find(|a| !a.starts_with('-')).copied().unwrap_or("");
+                let f = filter
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .copied()
+                    .unwrap_or("");
                 ok(pkgs
                     .iter()
                     .filter(|p| p.contains(f))
@@ -233,7 +262,8 @@ impl VirtualPhone {
                         })
                     }
                 }
-                self.logcat.log('I', "PackageManager", "installed jp.go.digital.mynaportal");
+                self.logcat
+                    .log('I', "PackageManager", "installed jp.go.digital.mynaportal");
                 ok("Success\n")
             }
             ["uninstall", pkg] => {
@@ -248,7 +278,8 @@ impl VirtualPhone {
                 app::on_uninstall(&mut ctx);
                 *app = None;
                 *session = None;
-                self.logcat.log('I', "PackageManager", "removed jp.go.digital.mynaportal");
+                self.logcat
+                    .log('I', "PackageManager", "removed jp.go.digital.mynaportal");
                 ok("Success\n")
             }
             _ => fail(1, format!("Unknown pm command: {}\n", args.join(" "))),
@@ -312,10 +343,10 @@ impl VirtualPhone {
             }
             ["keyevent", key] => {
                 if matches!(*key, "4" | "KEYCODE_BACK") {
-                    if let Some(s) = self.session.as_mut() {
-                        if !s.back() {
-                            self.session = None;
-                        }
+                    if let Some(s) = self.session.as_mut()
+                        && !s.back()
+                    {
+                        self.session = None;
                     }
                 } else if matches!(*key, "3" | "KEYCODE_HOME") {
                     self.session = None;
@@ -340,7 +371,8 @@ impl VirtualPhone {
         match args {
             ["/dev/tty"] => ok(format!("{xml}UI hierchary dumped to: /dev/tty\n")),
             [] | ["--compressed"] => {
-                self.files.insert(DUMP_PATH_DEFAULT.into(), xml.into_bytes());
+                self.files
+                    .insert(DUMP_PATH_DEFAULT.into(), xml.into_bytes());
                 ok(format!("UI hierchary dumped to: {DUMP_PATH_DEFAULT}\n"))
             }
             [path] | ["--compressed", path] => {

@@ -108,9 +108,30 @@ pub(crate) fn app_hierarchy(
     );
     for (i, w) in widgets.iter().enumerate() {
         let (class, text, checkable, checked, focused, password) = match &w.kind {
-            Kind::Label => ("android.widget.TextView", w.text.clone(), false, false, false, false),
-            Kind::Button => ("android.widget.Button", w.text.clone(), false, false, false, false),
-            Kind::Check { checked } => ("android.widget.CheckBox", w.text.clone(), true, *checked, false, false),
+            Kind::Label => (
+                "android.widget.TextView",
+                w.text.clone(),
+                false,
+                false,
+                false,
+                false,
+            ),
+            Kind::Button => (
+                "android.widget.Button",
+                w.text.clone(),
+                false,
+                false,
+                false,
+                false,
+            ),
+            Kind::Check { checked } => (
+                "android.widget.CheckBox",
+                w.text.clone(),
+                true,
+                *checked,
+                false,
+                false,
+            ),
             Kind::Field { index, password } => {
                 let value = fields.get(*index).cloned().unwrap_or_default();
                 let shown = if *password {
@@ -118,7 +139,14 @@ pub(crate) fn app_hierarchy(
                 } else {
                     value
                 };
-                ("android.widget.EditText", shown, false, false, focus == Some(*index), *password)
+                (
+                    "android.widget.EditText",
+                    shown,
+                    false,
+                    false,
+                    focus == Some(*index),
+                    *password,
+                )
             }
         };
         let resource_id = if w.id.is_empty() {

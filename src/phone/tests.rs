@@ -1,1 +1,0 @@
-//! Driver against the virtual phone.
