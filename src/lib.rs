@@ -6,16 +6,16 @@
 
 pub mod apdu;
 pub mod authority;
+pub mod cli;
 pub mod identity;
 pub mod jpki;
+pub mod lab;
 pub mod phone;
 pub mod profile;
+pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod secret;
 pub mod sim;
 pub mod transport;
 pub mod types;
-pub mod cli;
-pub mod lab;
-pub mod report;
-pub mod runner;

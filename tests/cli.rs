@@ -24,7 +24,11 @@ fn fixture_secrets() -> Vec<String> {
             }
         }
     }
-    assert!(out.len() >= 8, "expected the identities' PINs and passwords, found {}", out.len());
+    assert!(
+        out.len() >= 8,
+        "expected the identities' PINs and passwords, found {}",
+        out.len()
+    );
     out
 }
 
@@ -75,14 +79,22 @@ fn validate_points_at_a_misspelt_step_with_a_suggestion() {
     let out = bin().arg("validate").arg(&path).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    assert!(stderr.contains("typo.yaml:11:"), "no file:line:column in: {stderr}");
+    assert!(
+        stderr.contains("typo.yaml:11:"),
+        "no file:line:column in: {stderr}"
+    );
     assert!(stderr.contains("provision"), "no suggestion in: {stderr}");
 }
 
 #[test]
 fn shipped_files_validate_and_list() {
     let out = bin().arg("validate").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = bin().arg("list").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -94,15 +106,28 @@ fn shipped_files_validate_and_list() {
 #[test]
 fn full_run_gives_per_model_verdicts_and_never_prints_a_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin().arg("run").arg("--verbose").arg("--out").arg(dir.path()).output().unwrap();
+    let out = bin()
+        .arg("run")
+        .arg("--verbose")
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     // The shipped fleet holds defective models on purpose: exit 1, and every verdict as predicted.
-    assert_eq!(out.status.code(), Some(1), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     for code in ["KM-51A", "HX-22B", "TK-10", "KZ-30C", "NM-07", "YK-55"] {
         assert!(stdout.contains(code), "table lacks {code}:\n{stdout}");
     }
-    assert!(stdout.contains("6 of 6 model verdicts as their profiles predict"), "{stdout}");
+    assert!(
+        stdout.contains("6 of 6 model verdicts as their profiles predict"),
+        "{stdout}"
+    );
     let mut files = Vec::new();
     files_under(dir.path(), &mut files);
     assert!(files.iter().any(|f| f.ends_with("results.json")));
@@ -111,6 +136,9 @@ fn full_run_gives_per_model_verdicts_and_never_prints_a_secret() {
         everything.push_str(&String::from_utf8_lossy(&std::fs::read(f).unwrap()));
     }
     for s in fixture_secrets() {
-        assert!(!leaks(&everything, &s), "a fixture secret appears in the run's output");
+        assert!(
+            !leaks(&everything, &s),
+            "a fixture secret appears in the run's output"
+        );
     }
 }

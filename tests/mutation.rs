@@ -18,7 +18,10 @@ fn root() -> PathBuf {
 fn mutant(base: &DeviceProfile, quirk: Quirk) -> Arc<DeviceProfile> {
     let mut p = base.clone();
     p.id = format!("mut-{}", quirk.name().replace('_', "-"));
-    p.model_code = format!("MUT-{:02}", Quirk::ALL.iter().position(|q| *q == quirk).unwrap_or(0));
+    p.model_code = format!(
+        "MUT-{:02}",
+        Quirk::ALL.iter().position(|q| *q == quirk).unwrap_or(0)
+    );
     p.model_name = format!("{} + {}", base.model_name, quirk.name());
     p.quirks = vec![quirk];
     Arc::new(p)
@@ -31,38 +34,68 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
     let set = load_paths(&[root.join("suites")], &ctx).unwrap();
     let (_, cert) = set.profile.clone().expect("suites/certification.yaml");
     let fleet = load_profiles(&root.join("devices/models")).unwrap();
-    let conformant: Vec<Arc<DeviceProfile>> =
-        fleet.iter().filter(|p| p.quirks.is_empty()).cloned().collect();
-    let supported = conformant.iter().find(|p| p.id == "kumo-km51a").unwrap().clone();
-    let unsupported = conformant.iter().find(|p| !p.app_supported()).unwrap().clone();
+    let conformant: Vec<Arc<DeviceProfile>> = fleet
+        .iter()
+        .filter(|p| p.quirks.is_empty())
+        .cloned()
+        .collect();
+    let supported = conformant
+        .iter()
+        .find(|p| p.id == "kumo-km51a")
+        .unwrap()
+        .clone();
+    let unsupported = conformant
+        .iter()
+        .find(|p| !p.app_supported())
+        .unwrap()
+        .clone();
     let mut models = conformant.clone();
     for q in Quirk::ALL {
-        let base = if q.applies_to_supported() { &supported } else { &unsupported };
+        let base = if q.applies_to_supported() {
+            &supported
+        } else {
+            &unsupported
+        };
         models.push(mutant(base, q));
     }
     let lab_file = LabFile::load(&root.join("devices/lab.yaml")).unwrap();
     let identities = load_identities(&root.join("fixtures"), &lab_file.identities).unwrap();
-    let mut lab = VirtualLab::build(&lab_file, &models, identities, &root.join("fixtures")).unwrap();
+    let mut lab =
+        VirtualLab::build(&lab_file, &models, identities, &root.join("fixtures")).unwrap();
     let mut jobs = Vec::new();
     for m in &models {
-        let deciding = if m.app_supported() { &cert.mandatory } else { &cert.unsupported };
+        let deciding = if m.app_supported() {
+            &cert.mandatory
+        } else {
+            &cert.unsupported
+        };
         for (suite, sc) in set.all() {
             let full = format!("{}/{}", suite.suite.suite, sc.id);
             if deciding.contains(&full) {
-                jobs.push(Job { full_id: full, scenario: Arc::new(sc.clone()), model: m.clone() });
+                jobs.push(Job {
+                    full_id: full,
+                    scenario: Arc::new(sc.clone()),
+                    model: m.clone(),
+                });
             }
         }
     }
     let out = Runner::new(&mut lab, RunOptions::default()).run(&jobs, &mut NoReporter);
 
-    let mut table = String::from("| quirk | rule | scenarios failing with that rule | caught |\n|---|---|---|---|\n");
+    let mut table = String::from(
+        "| quirk | rule | scenarios failing with that rule | caught |\n|---|---|---|---|\n",
+    );
     let mut missed = Vec::new();
     for q in Quirk::ALL {
         let id = format!("mut-{}", q.name().replace('_', "-"));
         let catching: Vec<&str> = out
             .scenarios
             .iter()
-            .filter(|r| r.model == id && r.status == ScenarioStatus::Failed && r.rules_broken().contains(&q.rule()))
+            .filter(|r| {
+                r.model == id
+                    && r.status == ScenarioStatus::Failed
+                    && r.rules_broken().contains(&q.rule())
+            })
             .map(|r| r.scenario.as_str())
             .collect();
         let errors: Vec<String> = out
@@ -71,7 +104,10 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
             .filter(|r| r.model == id && r.status == ScenarioStatus::Error)
             .map(|r| format!("{}: {}", r.scenario, r.reason().unwrap_or("")))
             .collect();
-        assert!(errors.is_empty(), "{id}: infrastructure errors: {errors:#?}");
+        assert!(
+            errors.is_empty(),
+            "{id}: infrastructure errors: {errors:#?}"
+        );
         table.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             q.name(),
@@ -84,20 +120,39 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
         }
     }
     let caught = Quirk::ALL.len() - missed.len();
-    table.push_str(&format!("\nmutation score: {caught}/{}\n", Quirk::ALL.len()));
+    table.push_str(&format!(
+        "\nmutation score: {caught}/{}\n",
+        Quirk::ALL.len()
+    ));
     println!("{table}");
-    let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutation-score.md"), &table);
+    let _ = std::fs::write(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutation-score.md"),
+        &table,
+    );
 
     let mut false_failures = Vec::new();
     for m in &conformant {
         for r in out.scenarios.iter().filter(|r| r.model == m.id) {
             if !matches!(r.status, ScenarioStatus::Passed | ScenarioStatus::Skipped) {
-                false_failures.push(format!("{} {} {:?}: {}", m.id, r.scenario, r.status, r.reason().unwrap_or("")));
+                false_failures.push(format!(
+                    "{} {} {:?}: {}",
+                    m.id,
+                    r.scenario,
+                    r.status,
+                    r.reason().unwrap_or("")
+                ));
             }
         }
-        let ran = out.scenarios.iter().filter(|r| r.model == m.id && r.status == ScenarioStatus::Passed).count();
+        let ran = out
+            .scenarios
+            .iter()
+            .filter(|r| r.model == m.id && r.status == ScenarioStatus::Passed)
+            .count();
         assert!(ran > 0, "{} ran no deciding scenario", m.id);
     }
-    assert!(false_failures.is_empty(), "conformant models failed: {false_failures:#?}");
+    assert!(
+        false_failures.is_empty(),
+        "conformant models failed: {false_failures:#?}"
+    );
     assert!(missed.is_empty(), "quirks not caught: {missed:?}\n{table}");
 }

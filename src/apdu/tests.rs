@@ -205,9 +205,15 @@ proptest! {
         prop_assert!(!out.contains(&pin), "{} leaks the PIN", out);
         prop_assert!(!out.contains(&pin_hex), "{} leaks the PIN as hex", out);
         prop_assert!(!out.replace(' ', "").contains(&pin_hex), "{} leaks the PIN as spaced hex", out);
-        // No two consecutive PIN bytes in hex either.
+        // No two consecutive PIN bytes in hex either, past the header (whose own bytes are arbitrary here).
+        let flat = out.replace(' ', "");
+        let header = hex::encode_upper(&bytes[..bytes.len().min(4)]);
+        let body = flat
+            .strip_prefix(header.as_str())
+            .or_else(|| flat.strip_prefix(format!("malformed:{header}").as_str()))
+            .unwrap_or(&flat);
         for w in pin.as_bytes().windows(2) {
-            prop_assert!(!out.replace(' ', "").contains(&hex::encode_upper(w)), "{} leaks part of the PIN", out);
+            prop_assert!(!body.contains(&hex::encode_upper(w)), "{} leaks part of the PIN", out);
         }
     }
 }

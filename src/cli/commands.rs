@@ -33,7 +33,9 @@ impl CliError {
     }
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            CliError::Invalid(_) => Some("`mynacert validate` checks every file and points at each problem"),
+            CliError::Invalid(_) => {
+                Some("`mynacert validate` checks every file and points at each problem")
+            }
             CliError::Infra(_) => None,
         }
     }
@@ -51,13 +53,21 @@ pub fn project_root(given: Option<&Path>) -> PathBuf {
 }
 
 fn errors_to_string(errors: &LoadErrors) -> String {
-    errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn load_suites(root: &Path, paths: &[PathBuf]) -> Result<SuiteSet, CliError> {
     let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures"))
         .map_err(|e| CliError::Invalid(format!("fixtures: {e}")))?;
-    let paths = if paths.is_empty() { vec![root.join("suites")] } else { paths.to_vec() };
+    let paths = if paths.is_empty() {
+        vec![root.join("suites")]
+    } else {
+        paths.to_vec()
+    };
     load_paths(&paths, &ctx).map_err(|e| CliError::Invalid(errors_to_string(&e)))
 }
 
@@ -111,7 +121,10 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
     let mut files = Vec::new();
     for p in &paths {
         if !p.exists() {
-            return Err(CliError::Invalid(format!("{}: no such file or directory", p.display())));
+            return Err(CliError::Invalid(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
         }
         yaml_under(p, &mut files);
     }
@@ -133,10 +146,10 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
             problems.push(e.to_string());
         }
     }
-    if !suites.is_empty() {
-        if let Err(e) = load_suites(root, &suites) {
-            problems.push(e.to_string());
-        }
+    if !suites.is_empty()
+        && let Err(e) = load_suites(root, &suites)
+    {
+        problems.push(e.to_string());
     }
     if problems.is_empty() {
         println!("{checked} file(s) valid");
@@ -145,7 +158,10 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
         for p in &problems {
             eprintln!("{p}");
         }
-        Err(CliError::Invalid(format!("{} file(s) checked, problems found", checked)))
+        Err(CliError::Invalid(format!(
+            "{} file(s) checked, problems found",
+            checked
+        )))
     }
 }
 
@@ -160,9 +176,19 @@ pub struct Prepared {
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
 pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     let set = load_suites(root, &[])?;
-    let profiles = load_profiles(&root.join("devices").join("models"))
-        .map_err(|e| CliError::Invalid(e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")))?;
-    let lab_path = if args.lab.is_absolute() { args.lab.clone() } else { root.join(&args.lab) };
+    let profiles = load_profiles(&root.join("devices").join("models")).map_err(|e| {
+        CliError::Invalid(
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let lab_path = if args.lab.is_absolute() {
+        args.lab.clone()
+    } else {
+        root.join(&args.lab)
+    };
     let lab_file = LabFile::load(&lab_path).map_err(|e| CliError::Invalid(e.to_string()))?;
     for m in &args.models {
         if !profiles.iter().any(|p| &p.id == m) {
@@ -175,15 +201,31 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
             )));
         }
     }
-    let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
-        .map_err(|e| CliError::Invalid(e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")))?;
+    let identities =
+        load_identities(&root.join("fixtures"), &lab_file.identities).map_err(|e| {
+            CliError::Invalid(
+                e.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
     let lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
         .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
     let jobs = plan_jobs(&set, &profiles, args)?;
-    Ok(Prepared { set, profiles, lab, jobs })
+    Ok(Prepared {
+        set,
+        profiles,
+        lab,
+        jobs,
+    })
 }
 
-fn plan_jobs(set: &SuiteSet, profiles: &[Arc<DeviceProfile>], args: &RunArgs) -> Result<Vec<Job>, CliError> {
+fn plan_jobs(
+    set: &SuiteSet,
+    profiles: &[Arc<DeviceProfile>],
+    args: &RunArgs,
+) -> Result<Vec<Job>, CliError> {
     let profile = set.profile.as_ref().map(|(_, p)| p);
     let mut jobs = Vec::new();
     for model in profiles {
@@ -193,23 +235,35 @@ fn plan_jobs(set: &SuiteSet, profiles: &[Arc<DeviceProfile>], args: &RunArgs) ->
         for (suite, sc) in set.all() {
             let full = format!("{}/{}", suite.suite.suite, sc.id);
             let selected = if !args.scenarios.is_empty() {
-                args.scenarios.iter().any(|s| s == &full || s == &suite.suite.suite)
+                args.scenarios
+                    .iter()
+                    .any(|s| s == &full || s == &suite.suite.suite)
             } else if args.all || profile.is_none() {
                 true
             } else {
                 profile.is_some_and(|p| {
-                    let deciding = if model.app_supported() { &p.mandatory } else { &p.unsupported };
+                    let deciding = if model.app_supported() {
+                        &p.mandatory
+                    } else {
+                        &p.unsupported
+                    };
                     deciding.contains(&full)
                 })
             };
             let tagged = args.tags.is_empty() || args.tags.iter().any(|t| sc.tags.contains(t));
             if selected && tagged {
-                jobs.push(Job { full_id: full, scenario: Arc::new(sc.clone()), model: model.clone() });
+                jobs.push(Job {
+                    full_id: full,
+                    scenario: Arc::new(sc.clone()),
+                    model: model.clone(),
+                });
             }
         }
     }
     if jobs.is_empty() {
-        return Err(CliError::Invalid("no scenario matches the selection".into()));
+        return Err(CliError::Invalid(
+            "no scenario matches the selection".into(),
+        ));
     }
     Ok(jobs)
 }
@@ -221,7 +275,12 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     let progress = !args.no_progress && std::io::stderr().is_terminal();
     let mut reporter = ConsoleReporter::new(progress, args.verbose);
     let output = {
-        let mut runner = Runner::new(&mut prepared.lab, RunOptions { retries: args.retries });
+        let mut runner = Runner::new(
+            &mut prepared.lab,
+            RunOptions {
+                retries: args.retries,
+            },
+        );
         runner.run(&prepared.jobs, &mut reporter)
     };
     drop(reporter);
@@ -239,15 +298,22 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
             .set
             .suites
             .iter()
-            .map(|s| SuiteRef { path: s.path.display().to_string(), digest: s.digest.clone() })
+            .map(|s| SuiteRef {
+                path: s.path.display().to_string(),
+                digest: s.digest.clone(),
+            })
             .collect(),
         verdicts: v.clone(),
         scenarios: output.scenarios,
     };
-    let out = if args.out.is_absolute() { args.out.clone() } else { root.join(&args.out) };
-    let path = report
-        .write(&out)
-        .map_err(|e| CliError::Infra(format!("cannot write results under {}: {e}", out.display())))?;
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        root.join(&args.out)
+    };
+    let path = report.write(&out).map_err(|e| {
+        CliError::Infra(format!("cannot write results under {}: {e}", out.display()))
+    })?;
     println!("\n{}", render_table(&v));
     println!("results: {}", path.display());
     let code = exit_code(&v);

@@ -95,7 +95,11 @@ pub fn load_identities(fixtures: &Path, ids: &[String]) -> Result<Vec<Identity>,
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {

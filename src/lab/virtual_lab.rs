@@ -11,7 +11,9 @@ use crate::profile::{DeviceProfile, Quirk};
 use crate::sim::authority::{HolderInfo, InProcessAuthority, VirtualAuthority};
 use crate::sim::card::{AppletFlags, AppletKind, JpkiApplet, JpkiContents, KeyMaterial};
 use crate::sim::phone::VirtualPhone;
-use crate::transport::{AuthorityTransport, CardTransport, ShellOutput, ShellTransport, TransportError};
+use crate::transport::{
+    AuthorityTransport, CardTransport, ShellOutput, ShellTransport, TransportError,
+};
 use crate::types::CertKind;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,7 +41,10 @@ impl VirtualLab {
         fixtures: &Path,
     ) -> Result<VirtualLab, LabError> {
         if lab.kind != LabKind::Virtual {
-            return Err(LabError::Setup(format!("lab `{}` is not a virtual lab", lab.lab)));
+            return Err(LabError::Setup(format!(
+                "lab `{}` is not a virtual lab",
+                lab.lab
+            )));
         }
         let authority = VirtualAuthority::load(fixtures)
             .map_err(|e| LabError::Setup(format!("virtual authority: {e}")))?;
@@ -47,7 +52,10 @@ impl VirtualLab {
         let mut pool = Vec::new();
         for i in 0..SE_POOL {
             let path = fixtures.join("keys").join(format!("se-pool-{i:02}.pem"));
-            pool.push(load_rsa_key(&path).map_err(|e| LabError::Setup(format!("{}: {e}", path.display())))?);
+            pool.push(
+                load_rsa_key(&path)
+                    .map_err(|e| LabError::Setup(format!("{}: {e}", path.display())))?,
+            );
         }
         let mut env = WorldEnv::new(authority.clone(), pool);
         for identity in &identities {
@@ -61,7 +69,8 @@ impl VirtualLab {
                 u.serial.clone(),
                 VirtualPhone::new(u.profile.clone(), &u.serial, &u.carrier),
             );
-            env.ses.insert(u.serial.clone(), new_se(se_flags(&u.profile)));
+            env.ses
+                .insert(u.serial.clone(), new_se(se_flags(&u.profile)));
             env.se_keys.insert(u.serial.clone(), u.profile.se_key);
         }
         let flows = FlowBook::load(&fixtures.join("flows").join("mynaportal.yaml"))
@@ -197,7 +206,11 @@ fn code(model_code: &str) -> String {
 }
 
 fn serial_for(p: &DeviceProfile, carrier: &str, n: usize) -> String {
-    let c: String = carrier.chars().take(2).collect::<String>().to_ascii_uppercase();
+    let c: String = carrier
+        .chars()
+        .take(2)
+        .collect::<String>()
+        .to_ascii_uppercase();
     format!("SIM{}{}{n:02}", code(&p.model_code), c)
 }
 
@@ -234,10 +247,12 @@ impl ShellTransport for SimShell {
         let serial = self.serial.clone();
         let out = self.with(|w| {
             let World { phones, env } = w;
-            let phone = phones.get_mut(&serial).ok_or_else(|| TransportError::Disconnected {
-                unit: serial.clone(),
-                detail: "no such device".into(),
-            })?;
+            let phone = phones
+                .get_mut(&serial)
+                .ok_or_else(|| TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "no such device".into(),
+                })?;
             if !phone.powered() {
                 return Err(TransportError::Disconnected {
                     unit: serial.clone(),
@@ -254,27 +269,37 @@ impl ShellTransport for SimShell {
     fn push(&mut self, data: &[u8], remote_path: &str, _mode: u32) -> Result<(), TransportError> {
         let serial = self.serial.clone();
         self.with(|w| {
-            let phone = w.phones.get_mut(&serial).ok_or_else(|| TransportError::Disconnected {
-                unit: serial.clone(),
-                detail: "no such device".into(),
-            })?;
-            phone.push(remote_path, data).map_err(|detail| TransportError::Io {
-                unit: serial.clone(),
-                detail,
-            })
+            let phone = w
+                .phones
+                .get_mut(&serial)
+                .ok_or_else(|| TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "no such device".into(),
+                })?;
+            phone
+                .push(remote_path, data)
+                .map_err(|detail| TransportError::Io {
+                    unit: serial.clone(),
+                    detail,
+                })
         })
     }
     fn pull(&mut self, remote_path: &str) -> Result<Vec<u8>, TransportError> {
         let serial = self.serial.clone();
         self.with(|w| {
-            let phone = w.phones.get(&serial).ok_or_else(|| TransportError::Disconnected {
-                unit: serial.clone(),
-                detail: "no such device".into(),
-            })?;
-            phone.pull(remote_path).map_err(|detail| TransportError::Io {
-                unit: serial.clone(),
-                detail,
-            })
+            let phone = w
+                .phones
+                .get(&serial)
+                .ok_or_else(|| TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "no such device".into(),
+                })?;
+            phone
+                .pull(remote_path)
+                .map_err(|detail| TransportError::Io {
+                    unit: serial.clone(),
+                    detail,
+                })
         })
     }
 }
@@ -325,7 +350,11 @@ impl VirtualLab {
             .map_err(|_| LabError::Setup("virtual lab state poisoned".into()))
     }
 
-    fn apdu(&mut self, target: AppletRef, name: String) -> Result<Box<dyn CardTransport>, LabError> {
+    fn apdu(
+        &mut self,
+        target: AppletRef,
+        name: String,
+    ) -> Result<Box<dyn CardTransport>, LabError> {
         {
             let mut w = self.world()?;
             let applet = match &target {
@@ -367,7 +396,10 @@ impl Lab for VirtualLab {
     }
     fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
         super::unit(self, serial)?;
-        self.apdu(AppletRef::Se(serial.to_string()), format!("virtual reader (SE of {serial})"))
+        self.apdu(
+            AppletRef::Se(serial.to_string()),
+            format!("virtual reader (SE of {serial})"),
+        )
     }
     fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
         self.apdu(
@@ -390,7 +422,9 @@ impl Lab for VirtualLab {
         if let Some(card) = w.env.cards.get_mut(identity) {
             card.applet.power_cycle();
         }
-        w.env.card_on.insert(identity.to_string(), serial.to_string());
+        w.env
+            .card_on
+            .insert(identity.to_string(), serial.to_string());
         Ok(())
     }
     fn remove_card(&mut self, identity: &str) -> Result<(), LabError> {
@@ -412,10 +446,14 @@ impl Lab for VirtualLab {
     }
     fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError> {
         let mut w = self.world()?;
-        let card = w.env.cards.get_mut(identity).ok_or_else(|| LabError::Unknown {
-            what: "card",
-            name: identity.to_string(),
-        })?;
+        let card = w
+            .env
+            .cards
+            .get_mut(identity)
+            .ok_or_else(|| LabError::Unknown {
+                what: "card",
+                name: identity.to_string(),
+            })?;
         card.applet.reset_retries();
         Ok(())
     }

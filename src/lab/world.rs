@@ -21,7 +21,7 @@ pub(crate) struct VirtualCard {
 /// Certificates issued to a phone and not yet registered into its SE.
 enum Pending {
     Pair(Box<JpkiContents>),
-    Sign(Vec<u8>, KeyMaterial),
+    Sign(Vec<u8>, Box<KeyMaterial>),
 }
 
 /// Everything outside the phones.
@@ -75,7 +75,12 @@ impl WorldEnv {
     }
 
     fn new_key(&mut self, serial: &str) -> Result<KeyMaterial, EnvError> {
-        match self.se_keys.get(serial).copied().unwrap_or(KeyType::Rsa2048) {
+        match self
+            .se_keys
+            .get(serial)
+            .copied()
+            .unwrap_or(KeyType::Rsa2048)
+        {
             KeyType::P256 => Ok(KeyMaterial::P256(p256::SecretKey::random(
                 &mut rand::rngs::OsRng,
             ))),
@@ -194,7 +199,7 @@ impl PhoneEnv for WorldEnv {
         let se = self.se(serial)?;
         match pending {
             Pending::Pair(contents) => se.install(*contents),
-            Pending::Sign(cert, key) => se.install_sign(cert, key),
+            Pending::Sign(cert, key) => se.install_sign(cert, *key),
         }
         Ok(())
     }
@@ -236,7 +241,12 @@ impl PhoneEnv for WorldEnv {
         }
     }
 
-    fn revoke(&mut self, serial: &str, person: &str, kinds: &[CertKind]) -> Result<usize, EnvError> {
+    fn revoke(
+        &mut self,
+        serial: &str,
+        person: &str,
+        kinds: &[CertKind],
+    ) -> Result<usize, EnvError> {
         Ok(self.authority()?.revoke(person, serial, kinds))
     }
 
@@ -263,7 +273,9 @@ impl PhoneEnv for WorldEnv {
     }
 
     fn suspended(&mut self, person: &str) -> bool {
-        self.authority().map(|a| a.is_suspended(person)).unwrap_or(false)
+        self.authority()
+            .map(|a| a.is_suspended(person))
+            .unwrap_or(false)
     }
 
     fn sign_reissue_pending(&mut self, serial: &str, person: &str) -> bool {
@@ -281,7 +293,7 @@ impl PhoneEnv for WorldEnv {
             .reissue_sign(&holder, serial, &spki)
             .map_err(|e| EnvError::Refused(e.to_string()))?;
         self.pending
-            .insert(serial.to_string(), Pending::Sign(cert, key));
+            .insert(serial.to_string(), Pending::Sign(cert, Box::new(key)));
         Ok(())
     }
 }

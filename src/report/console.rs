@@ -45,13 +45,18 @@ impl Reporter for ConsoleReporter {
                 }
                 self.line(&format!("running {total} scenario executions"));
             }
-            RunEvent::ScenarioStarted { scenario, model, .. } => {
+            RunEvent::ScenarioStarted {
+                scenario, model, ..
+            } => {
                 if let Some(b) = &self.bar {
                     b.set_message(format!("{model}: {scenario}"));
                 }
             }
             RunEvent::StepFinished { step, .. } => {
-                if self.verbose || step.status == StepStatus::Failed || step.status == StepStatus::Error {
+                if self.verbose
+                    || step.status == StepStatus::Failed
+                    || step.status == StepStatus::Error
+                {
                     self.line(&format!(
                         "      {:>2}. {:<6} {} — {}",
                         step.index,
@@ -61,7 +66,11 @@ impl Reporter for ConsoleReporter {
                     ));
                 }
             }
-            RunEvent::ScenarioFinished { index, total, result } => {
+            RunEvent::ScenarioFinished {
+                index,
+                total,
+                result,
+            } => {
                 if let Some(b) = &self.bar {
                     b.inc(1);
                 }
@@ -109,7 +118,16 @@ pub fn render_table(verdicts: &[ModelVerdict]) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "{:<8} {:<22} {:<16} {:<21} {:<14} {:>4} {:>4} {:>4} {:>4}  {}\n",
-        "model", "name", "carriers", "verdict", "rules broken", "pass", "fail", "err", "skip", "expected from profile"
+        "model",
+        "name",
+        "carriers",
+        "verdict",
+        "rules broken",
+        "pass",
+        "fail",
+        "err",
+        "skip",
+        "expected from profile"
     ));
     out.push_str(&"-".repeat(130));
     out.push('\n');
@@ -117,15 +135,31 @@ pub fn render_table(verdicts: &[ModelVerdict]) -> String {
         let rules = if v.rules_broken.is_empty() {
             "-".to_string()
         } else {
-            v.rules_broken.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",")
+            v.rules_broken
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         };
         let expected = match v.expected.verdict {
             Verdict::ConformanceFailures => format!(
                 "{} ({})",
-                if v.as_expected { "yes: defective on purpose" } else { "NO: expected failures" },
+                if v.as_expected {
+                    "yes: defective on purpose"
+                } else {
+                    "NO: expected failures"
+                },
                 v.expected.quirks.join(", ")
             ),
-            e => format!("{}{}", if v.as_expected { "yes: " } else { "NO: expected " }, e.label()),
+            e => format!(
+                "{}{}",
+                if v.as_expected {
+                    "yes: "
+                } else {
+                    "NO: expected "
+                },
+                e.label()
+            ),
         };
         out.push_str(&format!(
             "{:<8} {:<22} {:<16} {:<21} {:<14} {:>4} {:>4} {:>4} {:>4}  {}\n",

@@ -143,7 +143,11 @@ fn verdict_for(
         ));
     }
     for r in mine.iter().filter(|r| r.status == ScenarioStatus::Flaky) {
-        notes.push(format!("{} on {}: flaky (failed, then passed)", r.scenario, r.unit.as_deref().unwrap_or("-")));
+        notes.push(format!(
+            "{} on {}: flaky (failed, then passed)",
+            r.scenario,
+            r.unit.as_deref().unwrap_or("-")
+        ));
     }
     let required = cert.map(|c| c.required_units as usize).unwrap_or(1);
     let verdict = if failed > 0 {
@@ -168,12 +172,18 @@ fn verdict_for(
                     .filter(|r| matches!(r.status, ScenarioStatus::Passed | ScenarioStatus::Flaky))
                     .count();
                 if units < required {
-                    missing.push(format!("{id} passed on {units} {carrier} unit(s), {required} required"));
+                    missing.push(format!(
+                        "{id} passed on {units} {carrier} unit(s), {required} required"
+                    ));
                 }
             }
         }
         if missing.is_empty() {
-            if p.app_supported() { Verdict::Supported } else { Verdict::NotSupported }
+            if p.app_supported() {
+                Verdict::Supported
+            } else {
+                Verdict::NotSupported
+            }
         } else {
             notes.extend(missing);
             Verdict::Incomplete
@@ -205,7 +215,10 @@ fn verdict_for(
 /// Exit code of a run: 1 when any model has conformance failures, else 3 when a verdict is incomplete
 /// because of infrastructure, else 0.
 pub fn exit_code(verdicts: &[ModelVerdict]) -> i32 {
-    if verdicts.iter().any(|v| v.verdict == Verdict::ConformanceFailures) {
+    if verdicts
+        .iter()
+        .any(|v| v.verdict == Verdict::ConformanceFailures)
+    {
         1
     } else if verdicts.iter().any(|v| v.verdict == Verdict::Incomplete) {
         3

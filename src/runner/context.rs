@@ -118,7 +118,10 @@ impl<'l> Context<'l> {
     }
 
     /// A fresh JPKI session with an identity's card on a reader.
-    pub fn card(&mut self, identity_role: &str) -> Result<JpkiClient<Box<dyn CardTransport>>, StepFail> {
+    pub fn card(
+        &mut self,
+        identity_role: &str,
+    ) -> Result<JpkiClient<Box<dyn CardTransport>>, StepFail> {
         let id = self.identity(identity_role)?.id;
         Ok(JpkiClient::new(self.lab.card(&id)?))
     }
@@ -135,7 +138,9 @@ impl<'l> Context<'l> {
     pub fn fail(&self, rule: Option<Rule>, message: impl Into<String>) -> StepFail {
         StepFail::Conformance {
             message: message.into(),
-            rules: rule.map(|r| vec![r]).unwrap_or_else(|| self.default_rules.clone()),
+            rules: rule
+                .map(|r| vec![r])
+                .unwrap_or_else(|| self.default_rules.clone()),
         }
     }
 }

@@ -40,7 +40,9 @@ pub fn describe(step: &Step) -> String {
         Step::ReadSe(p) => format!("read-se on={}", p.on),
         Step::VerifyPin(p) => format!(
             "verify-pin {} {:?} {:?}",
-            p.on.as_deref().map(|o| format!("on={o}")).unwrap_or_else(|| s("card")),
+            p.on.as_deref()
+                .map(|o| format!("on={o}"))
+                .unwrap_or_else(|| s("card")),
             p.pin,
             p.value
         )
@@ -91,24 +93,54 @@ fn dispatch(ctx: &mut Context<'_>, step: &Step, ev: &mut Evidence) -> Result<Str
         Step::Provision(p) => {
             let id = ctx.identity(&p.identity)?;
             let serial = ctx.serial(&p.on)?;
-            let mut vars = secret_vars(ctx, &p.on, &id, &["card_sign_password", "phone_auth_pin", "phone_sign_password"]);
-            vars.insert("biometrics".into(), FlowValue::Plain(if p.biometrics { "yes" } else { "no" }.into()));
+            let mut vars = secret_vars(
+                ctx,
+                &p.on,
+                &id,
+                &[
+                    "card_sign_password",
+                    "phone_auth_pin",
+                    "phone_sign_password",
+                ],
+            );
+            vars.insert(
+                "biometrics".into(),
+                FlowValue::Plain(if p.biometrics { "yes" } else { "no" }.into()),
+            );
             ctx.lab.place_card(&id.id, &serial)?;
             let outcome = flow(ctx, &p.on, "provision", &vars, ev);
             ctx.lab.remove_card(&id.id)?;
-            judge(ctx, outcome?, p.expect_error.as_deref(), p.rule, "provisioning")
+            judge(
+                ctx,
+                outcome?,
+                p.expect_error.as_deref(),
+                p.rule,
+                "provisioning",
+            )
         }
         Step::Register(p) => {
             let id = ctx.identity(&p.identity)?;
             let vars = secret_vars(ctx, &p.on, &id, &["phone_auth_pin"]);
             let outcome = flow(ctx, &p.on, "register", &vars, ev)?;
-            judge(ctx, outcome, p.expect_error.as_deref(), p.rule, "registration")
+            judge(
+                ctx,
+                outcome,
+                p.expect_error.as_deref(),
+                p.rule,
+                "registration",
+            )
         }
         Step::OpenMyPage(p) => {
             let id = ctx.identity(&p.identity)?;
             let vars = secret_vars(ctx, &p.on, &id, &["phone_auth_pin"]);
             let outcome = flow(ctx, &p.on, "open_my_page", &vars, ev)?;
-            judge(ctx, outcome, p.expect_error.as_deref(), p.rule, "opening My Page")
+            judge(
+                ctx,
+                outcome,
+                p.expect_error.as_deref(),
+                p.rule,
+                "opening My Page",
+            )
         }
         Step::Revoke(p) => {
             let id = ctx.identity(&p.identity)?;
@@ -121,7 +153,13 @@ fn dispatch(ctx: &mut Context<'_>, step: &Step, ev: &mut Evidence) -> Result<Str
             vars.insert("phone_sign_password".into(), FlowValue::Secret(password));
             vars.insert("certs".into(), FlowValue::Plain(kinds(&p.certs)));
             let outcome = flow(ctx, &p.on, "revoke", &vars, ev)?;
-            judge(ctx, outcome, p.expect_error.as_deref(), p.rule, "revocation")
+            judge(
+                ctx,
+                outcome,
+                p.expect_error.as_deref(),
+                p.rule,
+                "revocation",
+            )
         }
         Step::RevokeOther(p) => {
             let id = ctx.identity(&p.identity)?;
@@ -135,7 +173,13 @@ fn dispatch(ctx: &mut Context<'_>, step: &Step, ev: &mut Evidence) -> Result<Str
             if p.with_card {
                 ctx.lab.remove_card(&id.id)?;
             }
-            judge(ctx, outcome?, p.expect_error.as_deref(), p.rule, "revoking the other phone")
+            judge(
+                ctx,
+                outcome?,
+                p.expect_error.as_deref(),
+                p.rule,
+                "revoking the other phone",
+            )
         }
         Step::FactoryReset(p) => {
             let commands = ctx.unit(&p.on)?.profile.factory_reset.clone();
@@ -201,7 +245,11 @@ fn dispatch(ctx: &mut Context<'_>, step: &Step, ev: &mut Evidence) -> Result<Str
                 .chain(p.does_not_offer.iter().map(|f| (*f, false)))
             {
                 let got = with_commands(ctx, &p.on, ev, |d| d.offers(feature))?;
-                seen.push(format!("{}={}", feature_name(feature), if got { "offered" } else { "absent" }));
+                seen.push(format!(
+                    "{}={}",
+                    feature_name(feature),
+                    if got { "offered" } else { "absent" }
+                ));
                 if got != want {
                     wrong.push(format!(
                         "the app {} {}",
@@ -221,12 +269,23 @@ fn dispatch(ctx: &mut Context<'_>, step: &Step, ev: &mut Evidence) -> Result<Str
             let tree = ctx.driver(&p.on)?.screen()?;
             let texts = tree.texts();
             ev.screen = Some(tree.excerpt());
-            let missing: Vec<&String> = p.shows.iter().filter(|t| !texts.iter().any(|x| x.contains(t.as_str()))).collect();
-            let present: Vec<&String> = p.hides.iter().filter(|t| texts.iter().any(|x| x.contains(t.as_str()))).collect();
+            let missing: Vec<&String> = p
+                .shows
+                .iter()
+                .filter(|t| !texts.iter().any(|x| x.contains(t.as_str())))
+                .collect();
+            let present: Vec<&String> = p
+                .hides
+                .iter()
+                .filter(|t| texts.iter().any(|x| x.contains(t.as_str())))
+                .collect();
             if missing.is_empty() && present.is_empty() {
                 Ok("screen as expected".into())
             } else {
-                Err(ctx.fail(p.rule, format!("screen lacks {missing:?}, shows {present:?}")))
+                Err(ctx.fail(
+                    p.rule,
+                    format!("screen lacks {missing:?}, shows {present:?}"),
+                ))
             }
         }
         Step::ExpectNoSecretLeak(p) => secret_scan(ctx, &p.on, p.rule, ev),
@@ -252,7 +311,8 @@ fn with_commands<R>(
     let d = ctx.driver(role)?;
     let before = d.commands().len();
     let r = f(d);
-    ev.commands.extend(d.commands().iter().skip(before).cloned());
+    ev.commands
+        .extend(d.commands().iter().skip(before).cloned());
     Ok(r?)
 }
 
@@ -269,7 +329,12 @@ fn flow(
 }
 
 /// Flow variables holding an identity's secrets; each one is remembered as typed on `role`.
-fn secret_vars(ctx: &mut Context<'_>, role: &str, id: &crate::identity::Identity, names: &[&str]) -> FlowVars {
+fn secret_vars(
+    ctx: &mut Context<'_>,
+    role: &str,
+    id: &crate::identity::Identity,
+    names: &[&str],
+) -> FlowVars {
     let mut vars = FlowVars::new();
     for name in names {
         let secret = match *name {
@@ -311,7 +376,10 @@ fn judge(
         (None, true, _) => Ok(format!("{what} completed")),
         (None, false, err) => Err(ctx.fail(
             rule,
-            format!("{what} did not complete: app error `{}`{shown}", err.unwrap_or("unknown")),
+            format!(
+                "{what} did not complete: app error `{}`{shown}",
+                err.unwrap_or("unknown")
+            ),
         )),
         (Some(want), false, Some(got)) if got == want => {
             Ok(format!("{what} refused as expected (`{want}`){shown}"))
@@ -371,18 +439,18 @@ fn expect_se(ctx: &mut Context<'_>, p: &ExpectSe, ev: &mut Evidence) -> Result<S
                 format!("SE holds [{}], expected [{}]", kinds(&held), kinds(&want)),
             ));
         }
-        if let Some(expected) = p.auth_readable_without_pin {
-            if held.contains(&CertKind::Auth) {
-                let readable = se.read_certificate(CertKind::Auth).is_ok();
-                if readable != expected {
-                    return Err(ctx.fail(
-                        p.rule,
-                        format!(
-                            "the SE's auth certificate {} without the auth PIN",
-                            if readable { "reads" } else { "does not read" }
-                        ),
-                    ));
-                }
+        if let Some(expected) = p.auth_readable_without_pin
+            && held.contains(&CertKind::Auth)
+        {
+            let readable = se.read_certificate(CertKind::Auth).is_ok();
+            if readable != expected {
+                return Err(ctx.fail(
+                    p.rule,
+                    format!(
+                        "the SE's auth certificate {} without the auth PIN",
+                        if readable { "reads" } else { "does not read" }
+                    ),
+                ));
             }
         }
         Ok(format!("SE holds [{}]", kinds(&held)))
@@ -404,7 +472,10 @@ fn expect_authority(
         let report = ctx.authority.status_since(&person, &serial, *kind, since)?;
         ev.authority.push(report.evidence.clone());
         if report.status != p.status {
-            wrong.push(format!("{kind} is {} (expected {})", report.status, p.status));
+            wrong.push(format!(
+                "{kind} is {} (expected {})",
+                report.status, p.status
+            ));
         }
     }
     if wrong.is_empty() {
@@ -442,7 +513,10 @@ fn verify_pin(ctx: &mut Context<'_>, p: &VerifyPin, ev: &mut Evidence) -> Result
         Some(role) => ctx.se(role)?,
         None => ctx.card(&p.identity)?,
     };
-    let target = p.on.as_deref().map(|r| format!("SE of {r}")).unwrap_or_else(|| "card".into());
+    let target =
+        p.on.as_deref()
+            .map(|r| format!("SE of {r}"))
+            .unwrap_or_else(|| "card".into());
     let r = (|| {
         client
             .select_jpki_ap()
@@ -479,7 +553,10 @@ fn verify_pin(ctx: &mut Context<'_>, p: &VerifyPin, ev: &mut Evidence) -> Result
         if ok {
             Ok(format!("{target} {:?} PIN: {got}", p.pin).to_lowercase())
         } else {
-            Err(ctx.fail(p.rule, format!("{target} {:?} PIN: {got}, expected {want}", p.pin)))
+            Err(ctx.fail(
+                p.rule,
+                format!("{target} {:?} PIN: {got}, expected {want}", p.pin),
+            ))
         }
     })();
     ev.apdu = trace(&client);

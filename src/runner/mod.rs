@@ -14,7 +14,9 @@ use crate::lab::Lab;
 use crate::profile::DeviceProfile;
 use crate::scenario::model::Scenario;
 use context::{Context, StepFail};
-use result::{Attempt, AttemptStatus, Evidence, ScenarioResult, ScenarioStatus, StepRecord, StepStatus};
+use result::{
+    Attempt, AttemptStatus, Evidence, ScenarioResult, ScenarioStatus, StepRecord, StepStatus,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,10 +25,25 @@ use std::time::Instant;
 /// What reporters see, in order.
 #[derive(Debug)]
 pub enum RunEvent<'a> {
-    Started { total: usize },
-    ScenarioStarted { index: usize, total: usize, scenario: &'a str, model: &'a str, unit: Option<&'a str> },
-    StepFinished { scenario: &'a str, step: &'a StepRecord },
-    ScenarioFinished { index: usize, total: usize, result: &'a ScenarioResult },
+    Started {
+        total: usize,
+    },
+    ScenarioStarted {
+        index: usize,
+        total: usize,
+        scenario: &'a str,
+        model: &'a str,
+        unit: Option<&'a str>,
+    },
+    StepFinished {
+        scenario: &'a str,
+        step: &'a StepRecord,
+    },
+    ScenarioFinished {
+        index: usize,
+        total: usize,
+        result: &'a ScenarioResult,
+    },
 }
 
 /// Consumes run events.
@@ -41,16 +58,10 @@ impl Reporter for NoReporter {
 }
 
 /// Runner settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Extra attempts for a scenario that failed or errored (each one recorded).
     pub retries: u32,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions { retries: 0 }
-    }
 }
 
 /// One scenario scheduled on one model.
@@ -95,7 +106,10 @@ impl<'l> Runner<'l> {
         reporter.event(&RunEvent::Started { total });
         let mut scenarios = Vec::with_capacity(total);
         for (i, (job, binding)) in planned.into_iter().enumerate() {
-            let unit = binding.as_ref().ok().and_then(|b| b.subject.as_ref().map(|u| u.serial.clone()));
+            let unit = binding
+                .as_ref()
+                .ok()
+                .and_then(|b| b.subject.as_ref().map(|u| u.serial.clone()));
             reporter.event(&RunEvent::ScenarioStarted {
                 index: i + 1,
                 total,
@@ -107,7 +121,11 @@ impl<'l> Runner<'l> {
                 Ok(b) => self.execute(&job, b, reporter),
                 Err(reason) => skipped(&job, reason),
             };
-            reporter.event(&RunEvent::ScenarioFinished { index: i + 1, total, result: &result });
+            reporter.event(&RunEvent::ScenarioFinished {
+                index: i + 1,
+                total,
+                result: &result,
+            });
             scenarios.push(result);
         }
         RunOutput { scenarios }
@@ -124,8 +142,11 @@ impl<'l> Runner<'l> {
             }
         }
         let status = ScenarioResult::derive_status(&attempts, false);
-        let mut bindings: BTreeMap<String, String> =
-            b.phones.iter().map(|(r, u)| (r.clone(), u.serial.clone())).collect();
+        let mut bindings: BTreeMap<String, String> = b
+            .phones
+            .iter()
+            .map(|(r, u)| (r.clone(), u.serial.clone()))
+            .collect();
         bindings.extend(b.identities.iter().map(|(r, i)| (r.clone(), i.id.clone())));
         ScenarioResult {
             scenario: job.full_id.clone(),
@@ -142,7 +163,13 @@ impl<'l> Runner<'l> {
         }
     }
 
-    fn attempt(&mut self, job: &Job, b: &Binding, number: u32, reporter: &mut dyn Reporter) -> Attempt {
+    fn attempt(
+        &mut self,
+        job: &Job,
+        b: &Binding,
+        number: u32,
+        reporter: &mut dyn Reporter,
+    ) -> Attempt {
         let started = now();
         let t0 = Instant::now();
         let mut setup = Vec::new();
@@ -151,7 +178,12 @@ impl<'l> Runner<'l> {
         let mut rules_broken = Vec::new();
         let mut reason = None;
         let mut status = AttemptStatus::Passed;
-        let ctx = Context::new(&mut *self.lab, b.phones.clone(), b.identities.clone(), job.scenario.rules.clone());
+        let ctx = Context::new(
+            &mut *self.lab,
+            b.phones.clone(),
+            b.identities.clone(),
+            job.scenario.rules.clone(),
+        );
         let mut ctx = match ctx {
             Ok(c) => c,
             Err(e) => {
@@ -185,26 +217,39 @@ impl<'l> Runner<'l> {
                     StepStatus::Failed => {
                         status = AttemptStatus::Failed;
                         rules_broken.extend(rec.rules.iter().copied());
-                        reason = Some(format!("step {} `{}`: {}", rec.index, rec.name, rec.message));
+                        reason = Some(format!(
+                            "step {} `{}`: {}",
+                            rec.index, rec.name, rec.message
+                        ));
                     }
                     StepStatus::Error => {
                         status = AttemptStatus::Error;
-                        reason = Some(format!("step {} `{}`: {}", rec.index, rec.name, rec.message));
+                        reason = Some(format!(
+                            "step {} `{}`: {}",
+                            rec.index, rec.name, rec.message
+                        ));
                     }
                     _ => {}
                 }
-                reporter.event(&RunEvent::StepFinished { scenario: &job.full_id, step: &rec });
+                reporter.event(&RunEvent::StepFinished {
+                    scenario: &job.full_id,
+                    step: &rec,
+                });
                 steps.push(rec);
             }
             // Automatic R9 check: no typed secret in logcat or UI dumps, whatever the scenario says.
-            if status != AttemptStatus::Error {
-                if let Some(r) = setup::secret_check(&mut ctx, &mut cleanup) {
-                    if status == AttemptStatus::Passed {
-                        reason = cleanup.iter().rev().find(|s| s.status == StepStatus::Failed).map(|s| s.message.clone());
-                    }
-                    status = AttemptStatus::Failed;
-                    rules_broken.extend(r);
+            if status != AttemptStatus::Error
+                && let Some(r) = setup::secret_check(&mut ctx, &mut cleanup)
+            {
+                if status == AttemptStatus::Passed {
+                    reason = cleanup
+                        .iter()
+                        .rev()
+                        .find(|s| s.status == StepStatus::Failed)
+                        .map(|s| s.message.clone());
                 }
+                status = AttemptStatus::Failed;
+                rules_broken.extend(r);
             }
         }
         setup::cleanup(&mut ctx, &mut cleanup);
@@ -224,13 +269,27 @@ impl<'l> Runner<'l> {
     }
 }
 
-fn to_record(index: usize, name: String, t: Instant, r: Result<String, StepFail>, evidence: Evidence) -> StepRecord {
+fn to_record(
+    index: usize,
+    name: String,
+    t: Instant,
+    r: Result<String, StepFail>,
+    evidence: Evidence,
+) -> StepRecord {
     let (status, message, rules) = match r {
         Ok(m) => (StepStatus::Passed, m, vec![]),
         Err(StepFail::Conformance { message, rules }) => (StepStatus::Failed, message, rules),
         Err(StepFail::Infra(m)) => (StepStatus::Error, m, vec![]),
     };
-    StepRecord { index, name, status, duration_ms: ms(t), message, rules, evidence }
+    StepRecord {
+        index,
+        name,
+        status,
+        duration_ms: ms(t),
+        message,
+        rules,
+        evidence,
+    }
 }
 
 fn not_run(index: usize, name: String) -> StepRecord {

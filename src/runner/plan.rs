@@ -51,15 +51,15 @@ pub fn bind(
     // Capabilities of the subject model.
     let caps = model.capabilities();
     for (role, p) in &phone_roles {
-        if p.model == ModelChoice::Subject {
-            if let Some(missing) = p.requires.iter().find(|c| !caps.contains(&c.as_str())) {
-                return Err(format!(
-                    "role `{role}` requires `{missing}`; {} ({}) has [{}]",
-                    model.model_code,
-                    model.model_name,
-                    caps.join(", ")
-                ));
-            }
+        if p.model == ModelChoice::Subject
+            && let Some(missing) = p.requires.iter().find(|c| !caps.contains(&c.as_str()))
+        {
+            return Err(format!(
+                "role `{role}` requires `{missing}`; {} ({}) has [{}]",
+                model.model_code,
+                model.model_name,
+                caps.join(", ")
+            ));
         }
     }
     let subject_units: Vec<&UnitInfo> = units
@@ -80,7 +80,13 @@ pub fn bind(
         let mut used: Vec<String> = Vec::new();
         // The first subject role takes this unit, further subject roles the other units of the model.
         let mut pool = vec![*first];
-        pool.extend(subject_units.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, u)| *u));
+        pool.extend(
+            subject_units
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, u)| *u),
+        );
         for role in &subject_roles {
             let Some(u) = pool.iter().find(|u| !used.contains(&u.serial)) else {
                 return Err(format!(
@@ -100,7 +106,9 @@ pub fn bind(
             let candidate = units.iter().find(|u| {
                 u.reference
                     && !used.contains(&u.serial)
-                    && p.requires.iter().all(|c| u.profile.capabilities().contains(&c.as_str()))
+                    && p.requires
+                        .iter()
+                        .all(|c| u.profile.capabilities().contains(&c.as_str()))
             });
             let Some(u) = candidate else {
                 return Err(format!("no free reference unit for role `{role}`"));

@@ -37,22 +37,39 @@ fn record(
 
 /// Brings every bound phone and identity to the scenario's preconditions. Returns false on an error.
 pub fn prepare(ctx: &mut Context<'_>, scenario: &Scenario, out: &mut Vec<StepRecord>) -> bool {
-    let identities: Vec<(String, crate::identity::Identity)> =
-        ctx.identities.iter().map(|(r, i)| (r.clone(), i.clone())).collect();
+    let identities: Vec<(String, crate::identity::Identity)> = ctx
+        .identities
+        .iter()
+        .map(|(r, i)| (r.clone(), i.clone()))
+        .collect();
     for (_, id) in &identities {
         let t = Instant::now();
         let r = reset_identity(ctx, id);
-        if !record(out, format!("reset identity {}", id.id), t, r, Evidence::default()) {
+        if !record(
+            out,
+            format!("reset identity {}", id.id),
+            t,
+            r,
+            Evidence::default(),
+        ) {
             return false;
         }
     }
     let roles: Vec<String> = ctx.phones.keys().cloned().collect();
     for role in roles {
-        let pre = scenario.preconditions.get(&role).cloned().unwrap_or_default();
+        let pre = scenario
+            .preconditions
+            .get(&role)
+            .cloned()
+            .unwrap_or_default();
         let t = Instant::now();
         let mut ev = Evidence::default();
         let r = prepare_phone(ctx, &role, &pre, &mut ev);
-        let serial = ctx.phones.get(&role).map(|u| u.serial.clone()).unwrap_or_default();
+        let serial = ctx
+            .phones
+            .get(&role)
+            .map(|u| u.serial.clone())
+            .unwrap_or_default();
         if !record(out, format!("prepare {role} ({serial})"), t, r, ev) {
             return false;
         }
@@ -61,7 +78,10 @@ pub fn prepare(ctx: &mut Context<'_>, scenario: &Scenario, out: &mut Vec<StepRec
 }
 
 /// Authority: nothing valid for the person, no suspension; card: PIN counters reset, card in the drawer.
-fn reset_identity(ctx: &mut Context<'_>, id: &crate::identity::Identity) -> Result<String, StepFail> {
+fn reset_identity(
+    ctx: &mut Context<'_>,
+    id: &crate::identity::Identity,
+) -> Result<String, StepFail> {
     ctx.lab.remove_card(&id.id)?;
     let revoked = ctx.authority.revoke_all(&id.person_id)?;
     ctx.authority.lift(&id.person_id)?;
@@ -69,7 +89,10 @@ fn reset_identity(ctx: &mut Context<'_>, id: &crate::identity::Identity) -> Resu
     let infra = |e: crate::jpki::JpkiError| StepFail::Infra(format!("card of {}: {e}", id.id));
     card.select_jpki_ap().map_err(infra)?;
     let mut unblocked = false;
-    for (pin, value) in [(PinKind::Auth, &id.card.auth_pin), (PinKind::Sign, &id.card.sign_password)] {
+    for (pin, value) in [
+        (PinKind::Auth, &id.card.auth_pin),
+        (PinKind::Sign, &id.card.sign_password),
+    ] {
         // A good VERIFY resets the counter; a blocked PIN needs the issuer's unblock service.
         if card.verify(pin, value).map_err(infra)? == PinState::Blocked {
             ctx.lab.service_reset_card(&id.id)?;
@@ -90,7 +113,11 @@ fn reset_identity(ctx: &mut Context<'_>, id: &crate::identity::Identity) -> Resu
     ctx.baseline.insert(person, baseline);
     Ok(format!(
         "{revoked} certificate(s) revoked at the authority, suspension lifted, card PINs reset{}",
-        if unblocked { " (after the issuer's unblock service)" } else { "" }
+        if unblocked {
+            " (after the issuer's unblock service)"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -144,8 +171,16 @@ fn prepare_phone(
     d.clear_history();
     Ok(format!(
         "online, NFC on, SE empty{}, app {}",
-        if held.is_empty() { "" } else { " (after service clean-up)" },
-        if pre.app == AppState::Installed { "freshly installed" } else { "not installed" }
+        if held.is_empty() {
+            ""
+        } else {
+            " (after service clean-up)"
+        },
+        if pre.app == AppState::Installed {
+            "freshly installed"
+        } else {
+            "not installed"
+        }
     ))
 }
 
@@ -178,7 +213,13 @@ pub fn cleanup(ctx: &mut Context<'_>, out: &mut Vec<StepRecord>) {
             ctx.authority.lift(&id.person_id)?;
             Ok(format!("{n} certificate(s) revoked, suspension lifted"))
         })();
-        record(out, format!("clean up identity {}", id.id), t, r, Evidence::default());
+        record(
+            out,
+            format!("clean up identity {}", id.id),
+            t,
+            r,
+            Evidence::default(),
+        );
     }
     let serials: Vec<(String, String)> = ctx
         .phones
@@ -192,6 +233,12 @@ pub fn cleanup(ctx: &mut Context<'_>, out: &mut Vec<StepRecord>) {
             ctx.driver(&role)?.set_network(NetworkMode::Online)?;
             Ok("powered on and online".into())
         })();
-        record(out, format!("clean up {role} ({serial})"), t, r, Evidence::default());
+        record(
+            out,
+            format!("clean up {role} ({serial})"),
+            t,
+            r,
+            Evidence::default(),
+        );
     }
 }

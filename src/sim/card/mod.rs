@@ -222,7 +222,10 @@ impl JpkiApplet {
 
     /// Issuer service (PIN unblock at the municipal office): every retry counter back to its maximum.
     pub fn reset_retries(&mut self) {
-        for (side, kind) in [(&mut self.auth, PinKind::Auth), (&mut self.sign, PinKind::Sign)] {
+        for (side, kind) in [
+            (&mut self.auth, PinKind::Auth),
+            (&mut self.sign, PinKind::Sign),
+        ] {
             if let Some(side) = side.as_mut() {
                 side.tries_left = max_tries(kind);
                 side.verified = false;
