@@ -22,8 +22,27 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// How many RSA keys of `fixtures/keys/se-pool-NN.pem` the virtual SEs draw from.
 const SE_POOL: usize = 12;
 
+/// Opens a shell transport to a unit by serial (e.g. over ADB to the same virtual phone served as adbd).
+pub type PhoneConnector = Box<dyn FnMut(&str) -> Result<Box<dyn ShellTransport>, LabError> + Send>;
+
+/// What an APDU connector is asked to reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApduTarget {
+    /// A phone's SE in card emulation, by serial.
+    SecureElement(String),
+    /// An identity's card, by identity id.
+    Card(String),
+}
+
+/// Opens an APDU transport through a reader (e.g. PC/SC to the virtual card served on vpcd); `Ok(None)`
+/// means "no reader for this one: use the in-process path".
+pub type ApduConnector =
+    Box<dyn FnMut(&ApduTarget) -> Result<Option<Box<dyn CardTransport>>, LabError> + Send>;
+
 /// The embedded virtual lab.
 pub struct VirtualLab {
+    phone_connector: Option<PhoneConnector>,
+    apdu_connector: Option<ApduConnector>,
     id: String,
     world: Arc<Mutex<World>>,
     units: Vec<UnitInfo>,
@@ -76,6 +95,8 @@ impl VirtualLab {
         let flows = FlowBook::load(&fixtures.join("flows").join("mynaportal.yaml"))
             .map_err(|e| LabError::Setup(format!("app flows: {e}")))?;
         Ok(VirtualLab {
+            phone_connector: None,
+            apdu_connector: None,
             id: lab.lab.clone(),
             world: Arc::new(Mutex::new(World { phones, env })),
             units,
@@ -350,29 +371,66 @@ impl VirtualLab {
             .map_err(|_| LabError::Setup("virtual lab state poisoned".into()))
     }
 
-    fn apdu(
-        &mut self,
-        target: AppletRef,
-        name: String,
-    ) -> Result<Box<dyn CardTransport>, LabError> {
+    /// From now on, phone drivers reach units through `connector` instead of in process.
+    pub fn set_phone_connector(&mut self, connector: PhoneConnector) {
+        self.phone_connector = Some(connector);
+    }
+
+    /// From now on, SEs and cards are reached through `connector` where it has a reader for them.
+    pub fn set_apdu_connector(&mut self, connector: ApduConnector) {
+        self.apdu_connector = Some(connector);
+    }
+
+    /// The in-process shell of a virtual phone (what a served adbd relays to).
+    pub fn in_process_shell(&self, serial: &str) -> Box<dyn ShellTransport> {
+        Box::new(SimShell {
+            world: self.world.clone(),
+            serial: serial.to_string(),
+        })
+    }
+
+    /// The in-process APDU path to a virtual SE or card (what a served vpcd card relays to). Each call
+    /// is a new session: the applet is power-cycled (no selection, no PIN verified).
+    pub fn in_process_apdu(&self, target: &ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
+        let (r, name) = match target {
+            ApduTarget::SecureElement(s) => (
+                AppletRef::Se(s.clone()),
+                format!("virtual reader (SE of {s})"),
+            ),
+            ApduTarget::Card(id) => (
+                AppletRef::Card(id.clone()),
+                format!("virtual reader (card of {id})"),
+            ),
+        };
         {
             let mut w = self.world()?;
-            let applet = match &target {
+            let applet = match &r {
                 AppletRef::Se(s) => w.env.ses.get_mut(s),
                 AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
             };
-            let applet = applet.ok_or_else(|| LabError::Unknown {
-                what: "card or secure element",
-                name: name.clone(),
-            })?;
-            // A new session on a reader starts from a power-up: no selection, no PIN verified.
-            applet.power_cycle();
+            applet
+                .ok_or_else(|| LabError::Unknown {
+                    what: "card or secure element",
+                    name: name.clone(),
+                })?
+                .power_cycle();
         }
         Ok(Box::new(SimApdu {
             world: self.world.clone(),
-            target,
+            target: r,
             name,
         }))
+    }
+}
+
+impl VirtualLab {
+    fn reach(&mut self, target: ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
+        if let Some(connect) = self.apdu_connector.as_mut()
+            && let Some(t) = connect(&target)?
+        {
+            return Ok(t);
+        }
+        self.in_process_apdu(&target)
     }
 }
 
@@ -388,24 +446,18 @@ impl Lab for VirtualLab {
     }
     fn phone(&mut self, serial: &str) -> Result<PhoneDriver, LabError> {
         super::unit(self, serial)?;
-        let transport = SimShell {
-            world: self.world.clone(),
-            serial: serial.to_string(),
+        let transport = match self.phone_connector.as_mut() {
+            Some(connect) => connect(serial)?,
+            None => self.in_process_shell(serial),
         };
-        Ok(PhoneDriver::new(Box::new(transport), self.flows.clone()))
+        Ok(PhoneDriver::new(transport, self.flows.clone()))
     }
     fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
         super::unit(self, serial)?;
-        self.apdu(
-            AppletRef::Se(serial.to_string()),
-            format!("virtual reader (SE of {serial})"),
-        )
+        self.reach(ApduTarget::SecureElement(serial.to_string()))
     }
     fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
-        self.apdu(
-            AppletRef::Card(identity.to_string()),
-            format!("virtual reader (card of {identity})"),
-        )
+        self.reach(ApduTarget::Card(identity.to_string()))
     }
     fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
         let shared = self.world()?.env.authority.clone();

@@ -1,13 +1,15 @@
 //! The runner: plans scenarios per model, binds roles, runs every attempt through the `Lab` seam, and
 //! emits one event stream that reporters consume. It knows no output format.
 
+mod checks;
 mod context;
 mod exec;
 mod plan;
 pub mod result;
 mod setup;
 
-pub use exec::{describe, wrong_pin};
+pub use checks::wrong_pin;
+pub use exec::describe;
 pub use plan::{Binding, bind};
 
 use crate::lab::Lab;

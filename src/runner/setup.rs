@@ -1,8 +1,8 @@
 //! Bringing bound units to a scenario's preconditions before it runs, and cleaning up after — with the
 //! same driver steps a real lab uses, so scenarios never depend on each other's leftovers.
 
+use super::checks::secret_scan;
 use super::context::{Context, StepFail};
-use super::exec::secret_scan;
 use super::result::{Evidence, StepRecord, StepStatus};
 use crate::jpki::PinState;
 use crate::scenario::model::{AppState, NetworkMode, Precondition, Scenario};
