@@ -8,6 +8,7 @@ pub mod apdu;
 pub mod authority;
 pub mod cli;
 pub mod identity;
+pub mod journal;
 pub mod jpki;
 pub mod lab;
 pub mod phone;

@@ -4,8 +4,8 @@ use super::RunArgs;
 use crate::lab::virtual_lab::VirtualLab;
 use crate::lab::{LabFile, load_identities, load_profiles, load_yaml_file};
 use crate::profile::DeviceProfile;
-use crate::report::verdict::{exit_code, verdicts};
-use crate::report::{ConsoleReporter, RunReport, SuiteRef, new_run_id, render_table};
+use crate::report::verdict::exit_code;
+use crate::report::{ConsoleReporter, new_run_id, render_table};
 use crate::runner::{Job, RunOptions, Runner};
 use crate::scenario::{LoadErrors, SuiteSet, ValidationContext, load_paths, render_list};
 use std::io::IsTerminal;
@@ -268,52 +268,54 @@ fn plan_jobs(
     Ok(jobs)
 }
 
-/// `mynacert run`.
+/// `mynacert run`: journal every finished step and scenario into `<out>/<run-id>/journal.jsonl`, then
+/// build every report from that journal.
 pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
-    let started = crate::runner::now();
     let mut prepared = prepare(root, args)?;
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        root.join(&args.out)
+    };
+    let run_dir = out.join(new_run_id());
+    let run_id = run_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut journal = crate::journal::start_run(
+        &run_dir,
+        &run_id,
+        &mut prepared.lab,
+        &prepared.set,
+        &prepared.profiles,
+    )
+    .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
+    eprintln!("run directory: {}", run_dir.display());
     let progress = !args.no_progress && std::io::stderr().is_terminal();
     let mut reporter = ConsoleReporter::new(progress, args.verbose);
-    let output = {
+    {
         let mut runner = Runner::new(
             &mut prepared.lab,
             RunOptions {
                 retries: args.retries,
             },
         );
-        runner.run(&prepared.jobs, &mut reporter)
-    };
+        let mut fanout = crate::journal::Fanout(vec![&mut reporter, &mut journal]);
+        runner.run(&prepared.jobs, &mut fanout);
+    }
     drop(reporter);
-    let profile = prepared.set.profile.as_ref().map(|(_, p)| p);
-    let v = verdicts(&prepared.profiles, profile, &output.scenarios);
-    let report = RunReport {
-        run_id: new_run_id(),
-        harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        lab: crate::lab::Lab::id(&prepared.lab).to_string(),
-        started,
-        finished: crate::runner::now(),
-        certification_profile: profile.map(|p| p.profile.clone()),
-        suite_version: profile.map(|p| p.version.clone()),
-        suites: prepared
-            .set
-            .suites
-            .iter()
-            .map(|s| SuiteRef {
-                path: s.path.display().to_string(),
-                digest: s.digest.clone(),
-            })
-            .collect(),
-        verdicts: v.clone(),
-        scenarios: output.scenarios,
-    };
-    let out = if args.out.is_absolute() {
-        args.out.clone()
-    } else {
-        root.join(&args.out)
-    };
-    let path = report.write(&out).map_err(|e| {
-        CliError::Infra(format!("cannot write results under {}: {e}", out.display()))
+    if let Some(e) = journal.error() {
+        return Err(CliError::Infra(format!("journal incomplete: {e}")));
+    }
+    journal
+        .finish()
+        .map_err(|e| CliError::Infra(format!("cannot finish the journal: {e}")))?;
+    let j = crate::journal::read_journal(&run_dir).map_err(|e| CliError::Infra(e.to_string()))?;
+    let (report, files) = crate::report::write_reports(&run_dir, &j).map_err(|e| {
+        CliError::Infra(format!("cannot write reports in {}: {e}", run_dir.display()))
     })?;
+    let v = report.verdicts;
+    let path = files.results;
     println!("\n{}", render_table(&v));
     println!("results: {}", path.display());
     let code = exit_code(&v);
