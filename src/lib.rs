@@ -6,7 +6,9 @@
 
 pub mod apdu;
 pub mod authority;
+pub mod bundle;
 pub mod cli;
+pub mod devicelist;
 pub mod identity;
 pub mod journal;
 pub mod jpki;

@@ -2,6 +2,7 @@
 //! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
 
 mod commands;
+pub mod results;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,6 +33,16 @@ pub enum Command {
         /// Suite files or directories (default: suites/).
         paths: Vec<PathBuf>,
     },
+    /// Rebuild results.json, junit.xml and report.html of a run from its journal.
+    Report(results::ReportArgs),
+    /// Make a lab signing key pair (P-256 ECDSA).
+    Keygen(results::KeygenArgs),
+    /// Signed result bundles.
+    #[command(subcommand)]
+    Bundle(results::BundleCommand),
+    /// The supported-device list (対応機種一覧).
+    #[command(subcommand)]
+    DeviceList(results::DeviceListCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +91,10 @@ pub fn main() -> i32 {
         Command::Run(args) => commands::run(&root, &args),
         Command::Validate { paths } => commands::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),
+        Command::Report(a) => results::report(&a),
+        Command::Keygen(a) => results::keygen(&a),
+        Command::Bundle(c) => results::bundle_cmd(&c),
+        Command::DeviceList(c) => results::device_list(&c),
     };
     match r {
         Ok(code) => code,
