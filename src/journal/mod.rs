@@ -6,6 +6,7 @@
 //! and a last line when the run ends. A run killed with SIGKILL keeps every line written before; the
 //! reader tolerates a torn last line. Reports are pure functions of what [`read_journal`] returns.
 
+pub mod fixture;
 mod header;
 mod reader;
 mod record;
