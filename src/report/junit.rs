@@ -38,7 +38,7 @@ pub fn render(j: &Journal, report: &RunReport) -> Result<String, quick_junit::Se
     for key in order {
         let results = groups.get(&key).map(Vec::as_slice).unwrap_or_default();
         let (model, unit) = key;
-        let mut suite = TestSuite::new(format!("{model} on {unit}"));
+        let mut suite = TestSuite::new(xml_safe(&format!("{model} on {unit}")));
         let profile = j.header.models.iter().find(|m| m.id == model);
         let unit_rec = j.header.units.iter().find(|u| u.serial == unit);
         let mut props = vec![
@@ -65,7 +65,11 @@ pub fn render(j: &Journal, report: &RunReport) -> Result<String, quick_junit::Se
         if report.interrupted {
             props.push(("interrupted", "true".into()));
         }
-        suite.add_properties(props.into_iter().map(|(k, v)| Property::new(k, v)));
+        suite.add_properties(
+            props
+                .into_iter()
+                .map(|(k, v)| Property::new(k, xml_safe(&v))),
+        );
         let mut time = Duration::ZERO;
         for r in results {
             let case = test_case(r);
@@ -102,6 +106,24 @@ fn drop_root_skipped(xml: &str) -> String {
     format!("{}{}", &xml[..cut_from], &xml[cut_to..])
 }
 
+/// Makes text safe for XML 1.0 while keeping it honest: every character XML cannot carry (C0 controls
+/// other than tab/newline/CR, ESC, U+FFFE, U+FFFF) is written as a visible `\u{..}` escape instead of being
+/// dropped, so the log shows that the device printed it. Markup (`]]>`, `<`, `&`) is escaped by the
+/// serializer.
+pub fn xml_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let ok = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}';
+        if ok && c != '\u{7f}' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
 fn duration(ms: f64) -> Duration {
     Duration::from_secs_f64((ms.max(0.0)) / 1000.0)
 }
@@ -129,12 +151,12 @@ fn rerun(a: &Attempt) -> TestRerun {
     let (kind, ty) = non_success(a);
     let mut r = TestRerun::new(kind);
     r.set_type(ty);
-    r.set_message(format!(
+    r.set_message(xml_safe(&format!(
         "attempt {}: {}",
         a.number,
         a.reason.as_deref().unwrap_or("failed")
-    ));
-    r.set_system_out(attempt_detail(a));
+    )));
+    r.set_system_out(xml_safe(&attempt_detail(a)));
     r
 }
 
@@ -182,9 +204,9 @@ fn test_case(r: &ScenarioResult) -> TestCase {
                     "infrastructure".into()
                 };
                 s.set_type(ty);
-                s.set_message(a.reason.clone().unwrap_or_else(|| "failed".into()));
+                s.set_message(xml_safe(a.reason.as_deref().unwrap_or("failed")));
                 if let Some(step) = failing_step(a) {
-                    s.set_description(evidence_text(step));
+                    s.set_description(xml_safe(&evidence_text(step)));
                 }
             }
             let others: Vec<TestRerun> = r
@@ -200,14 +222,14 @@ fn test_case(r: &ScenarioResult) -> TestCase {
         }
         ScenarioStatus::Skipped => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(r.reason().unwrap_or("skipped").to_string());
+            s.set_message(xml_safe(r.reason().unwrap_or("skipped")));
             s
         }
     };
-    let mut case = TestCase::new(r.scenario.clone(), status);
-    case.set_classname(format!("mynacert.{}", r.model));
+    let mut case = TestCase::new(xml_safe(&r.scenario), status);
+    case.set_classname(xml_safe(&format!("mynacert.{}", r.model)));
     case.set_time(duration(ms));
-    case.set_system_out(scenario_detail(r));
+    case.set_system_out(xml_safe(&scenario_detail(r)));
     case
 }
 
