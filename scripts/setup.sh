@@ -5,6 +5,8 @@ set -euo pipefail
 
 # System packages needed by the build and the tests (Debian 12). Later transports add theirs here.
 MYNACERT_PACKAGES=(pkg-config)
+# Results: xmllint validates JUnit against fixtures/schemas/junit-10.xsd; chromium renders the HTML report.
+MYNACERT_PACKAGES+=(libxml2-utils chromium)
 
 need=()
 for p in "${MYNACERT_PACKAGES[@]}"; do

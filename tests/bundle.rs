@@ -122,7 +122,10 @@ fn a_flipped_header_byte_is_reported_as_damage_next_to_the_entry() {
     bytes[(*pos - 512 + 2) as usize] ^= 0x20;
     let e = verify_bytes(&bytes, &s.trust).unwrap_err();
     assert!(
-        matches!(&e, BundleError::Damaged { .. } | BundleError::Tampered { .. }),
+        matches!(
+            &e,
+            BundleError::Damaged { .. } | BundleError::Tampered { .. }
+        ),
         "{e}"
     );
     let prev = &list[2].0;

@@ -30,7 +30,12 @@ fn fail(scenario: &str, model: &str, unit: &str, carrier: &str) -> ScenarioResul
         unit,
         carrier,
         &[Rule::R2],
-        vec![attempt(1, AttemptStatus::Failed, &[Rule::R2], Evidence::default())],
+        vec![attempt(
+            1,
+            AttemptStatus::Failed,
+            &[Rule::R2],
+            Evidence::default(),
+        )],
     )
 }
 
@@ -144,7 +149,10 @@ fn labs_merge_per_carrier_and_untrusted_or_tampered_bundles_contribute_nothing()
         "lab-a",
         "run-rogue",
         "2026.1",
-        vec![pass("s/a", "m2", "A3", "docomo"), pass("s/b", "m2", "A3", "docomo")],
+        vec![
+            pass("s/a", "m2", "A3", "docomo"),
+            pass("s/b", "m2", "A3", "docomo"),
+        ],
     );
     // A tampered copy of lab B's bundle.
     let tampered = out.join("tampered.tar");
@@ -162,16 +170,30 @@ fn labs_merge_per_carrier_and_untrusted_or_tampered_bundles_contribute_nothing()
     assert_eq!(docomo.units, vec!["lab-a/A1"]);
     assert_eq!(entry(&list, "M-1", "au").status, Status::Supported);
     let m2 = entry(&list, "M-2", "docomo");
-    assert_eq!((m2.status, m2.verdict), (Status::Planned, Verdict::ConformanceFailures));
+    assert_eq!(
+        (m2.status, m2.verdict),
+        (Status::Planned, Verdict::ConformanceFailures)
+    );
     assert_eq!(m2.rules_broken, vec![Rule::R2]);
     assert_eq!(m2.suite_version, "2026.1");
 
     let (with_rogue, refused) =
         devicelist::build(&[a.clone(), b.clone(), rogue, tampered.clone()], &trust);
     assert_eq!(refused.len(), 2, "{refused:?}");
-    assert!(refused.iter().any(|r| r.reason.contains("not on the trust list")));
-    assert!(refused.iter().any(|r| r.file == tampered && r.reason.contains("TAMPERED")));
-    assert_eq!(with_rogue.entries, list.entries, "refused bundles contribute nothing");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.reason.contains("not on the trust list"))
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.file == tampered && r.reason.contains("TAMPERED"))
+    );
+    assert_eq!(
+        with_rogue.entries, list.entries,
+        "refused bundles contribute nothing"
+    );
 
     // Without lab B the au variant is not verified: planned, and the diff says so.
     let (only_a, _) = devicelist::build(&[a], &trust);
@@ -179,7 +201,10 @@ fn labs_merge_per_carrier_and_untrusted_or_tampered_bundles_contribute_nothing()
     assert_eq!((au.status, au.verdict), (Status::Planned, Verdict::NotRun));
     let d = devicelist::diff(&only_a, &list);
     assert_eq!(d.changed.len(), 1);
-    assert_eq!((d.changed[0].from, d.changed[0].to), (Status::Planned, Status::Supported));
+    assert_eq!(
+        (d.changed[0].from, d.changed[0].to),
+        (Status::Planned, Status::Supported)
+    );
 }
 
 #[test]
@@ -194,7 +219,10 @@ fn the_latest_suite_version_wins() {
         "lab-a",
         "run-old",
         "2026.9",
-        vec![pass("s/a", "m2", "A3", "docomo"), pass("s/b", "m2", "A3", "docomo")],
+        vec![
+            pass("s/a", "m2", "A3", "docomo"),
+            pass("s/b", "m2", "A3", "docomo"),
+        ],
     );
     let new = make_bundle(
         out,
@@ -203,11 +231,17 @@ fn the_latest_suite_version_wins() {
         "lab-a",
         "run-new",
         "2026.10",
-        vec![pass("s/a", "m2", "A3", "docomo"), fail("s/b", "m2", "A3", "docomo")],
+        vec![
+            pass("s/a", "m2", "A3", "docomo"),
+            fail("s/b", "m2", "A3", "docomo"),
+        ],
     );
     let (list, _) = devicelist::build(&[new.clone(), old.clone()], &keys.trust(&["lab-a"]));
     let e = entry(&list, "M-2", "docomo");
-    assert_eq!(e.suite_version, "2026.10", "numeric version order, not text order");
+    assert_eq!(
+        e.suite_version, "2026.10",
+        "numeric version order, not text order"
+    );
     assert_eq!(e.verdict, Verdict::ConformanceFailures);
     assert_eq!(e.evidence_bundles.len(), 1);
 }
@@ -240,11 +274,26 @@ fn cli_builds_signed_bilingual_list_matching_the_run_verdicts() {
     let rd = run_dir.to_string_lossy().into_owned();
     assert_eq!(run(&["keygen", "--out", "keys/lab"]).0, Some(0));
     assert_eq!(run(&["keygen", "--out", "keys/other"]).0, Some(0));
-    let (code, _, err) = run(&["bundle", "sign", &rd, "--key", "keys/lab.key", "--out", "b.tar"]);
+    let (code, _, err) = run(&[
+        "bundle",
+        "sign",
+        &rd,
+        "--key",
+        "keys/lab.key",
+        "--out",
+        "b.tar",
+    ]);
     assert_eq!(code, Some(0), "{err}");
     let (code, _, err) = run(&[
-        "device-list", "build", "b.tar", "--trust", "keys/lab.pub", "--key", "keys/lab.key",
-        "--out", "list",
+        "device-list",
+        "build",
+        "b.tar",
+        "--trust",
+        "keys/lab.pub",
+        "--key",
+        "keys/lab.key",
+        "--out",
+        "list",
     ]);
     assert_eq!(code, Some(0), "{err}");
     // Entries match the run's verdicts.
@@ -271,29 +320,60 @@ fn cli_builds_signed_bilingual_list_matching_the_run_verdicts() {
     assert_eq!(entry(&list, "KM-51A", "docomo").status, Status::Supported);
     assert_eq!(entry(&list, "TK-10", "rakuten").status, Status::Unsupported);
     let ja = std::fs::read_to_string(tmp.path().join("list/device-list.ja.csv")).unwrap();
-    assert!(ja.starts_with("メーカー,機種名,型番") && ja.contains("対応予定") && ja.contains("非対応"));
+    assert!(
+        ja.starts_with("メーカー,機種名,型番") && ja.contains("対応予定") && ja.contains("非対応")
+    );
     let en = std::fs::read_to_string(tmp.path().join("list/device-list.en.html")).unwrap();
     assert!(en.contains("KM-51A") && en.contains("supported"));
     let ja_html = std::fs::read_to_string(tmp.path().join("list/device-list.ja.html")).unwrap();
     assert!(ja_html.contains("対応機種一覧"));
     // The published JSON is signed; a trusted consumer accepts it, an altered copy is refused.
-    let (code, _, _) = run(&["device-list", "verify", "list/device-list.json", "--trust", "keys/lab.pub"]);
+    let (code, _, _) = run(&[
+        "device-list",
+        "verify",
+        "list/device-list.json",
+        "--trust",
+        "keys/lab.pub",
+    ]);
     assert_eq!(code, Some(0));
-    let (code, _, err) = run(&["device-list", "verify", "list/device-list.json", "--trust", "keys/other.pub"]);
+    let (code, _, err) = run(&[
+        "device-list",
+        "verify",
+        "list/device-list.json",
+        "--trust",
+        "keys/other.pub",
+    ]);
     assert_eq!(code, Some(1));
     assert!(err.contains("not on the trust list"));
     let p = tmp.path().join("list/device-list.json");
-    let text = std::fs::read_to_string(&p).unwrap().replace("\"planned\"", "\"supported\"");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("\"planned\"", "\"supported\"");
     std::fs::write(&p, text).unwrap();
-    let (code, _, err) = run(&["device-list", "verify", "list/device-list.json", "--trust", "keys/lab.pub"]);
+    let (code, _, err) = run(&[
+        "device-list",
+        "verify",
+        "list/device-list.json",
+        "--trust",
+        "keys/lab.pub",
+    ]);
     assert_eq!(code, Some(1));
     assert!(err.contains("differs from the one signed"), "{err}");
     // An untrusted bundle is refused, loudly, by device-list build.
     let (code, _, err) = run(&[
-        "device-list", "build", "b.tar", "--trust", "keys/other.pub", "--out", "list2",
+        "device-list",
+        "build",
+        "b.tar",
+        "--trust",
+        "keys/other.pub",
+        "--out",
+        "list2",
     ]);
     assert_eq!(code, Some(1));
-    assert!(err.contains("REFUSED BUNDLE") && err.contains("not on the trust list"), "{err}");
+    assert!(
+        err.contains("REFUSED BUNDLE") && err.contains("not on the trust list"),
+        "{err}"
+    );
     let empty: devicelist::DeviceList =
         serde_json::from_slice(&std::fs::read(tmp.path().join("list2/device-list.json")).unwrap())
             .unwrap();

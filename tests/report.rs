@@ -82,7 +82,10 @@ fn chromium_dom(html: &Path, query: &str) -> String {
 fn hostile() -> Journal {
     let nasty = "logcat: ]]> <![CDATA[ & </system-out> \u{0}NUL \u{1b}[31mANSI \u{7}bell \u{b}vt \u{fffe} ok";
     let ev = Evidence {
-        apdu: vec!["00 20 00 80 04 ** ** ** ** (redacted)".into(), "-> 90 00".into()],
+        apdu: vec![
+            "00 20 00 80 04 ** ** ** ** (redacted)".into(),
+            "-> 90 00".into(),
+        ],
         commands: vec!["input text ]]>".into()],
         screen: Some("<node text=\"失効完了 ]]>\"/>".into()),
         authority: vec!["sign: valid ]]>".into()],
@@ -91,7 +94,11 @@ fn hostile() -> Journal {
     let h = header(
         "run-hostile",
         "lab-x",
-        rules("1", &["s/ok", "s/flaky", "s/fail", "s/error", "s/skip"], &[]),
+        rules(
+            "1",
+            &["s/ok", "s/flaky", "s/fail", "s/error", "s/skip"],
+            &[],
+        ),
         vec![model("m1", "M-1", &["docomo"], Listing::Supported)],
         &[("U1", "m1", "docomo")],
     );
@@ -99,7 +106,10 @@ fn hostile() -> Journal {
     journal(
         h,
         vec![
-            r("s/ok", vec![attempt(1, AttemptStatus::Passed, &[], ev.clone())]),
+            r(
+                "s/ok",
+                vec![attempt(1, AttemptStatus::Passed, &[], ev.clone())],
+            ),
             r(
                 "s/flaky",
                 vec![
@@ -114,7 +124,10 @@ fn hostile() -> Journal {
                     attempt(2, AttemptStatus::Failed, &[Rule::R2], ev.clone()),
                 ],
             ),
-            r("s/error", vec![attempt(1, AttemptStatus::Error, &[], ev.clone())]),
+            r(
+                "s/error",
+                vec![attempt(1, AttemptStatus::Error, &[], ev.clone())],
+            ),
             r("s/skip", vec![]),
         ],
         true,
@@ -140,16 +153,30 @@ fn junit_is_valid_and_shows_flaky_failure_error_and_skip_whatever_the_device_pri
     assert_eq!(flaky.attribute("type"), Some("R2"));
     assert!(child("s/flaky", "failure").is_none());
     let fail = child("s/fail", "failure").expect("failure");
-    assert_eq!(fail.attribute("type"), Some("R2"), "failure type is the rule broken");
-    assert!(child("s/fail", "rerunFailure").is_some(), "earlier attempt kept");
+    assert_eq!(
+        fail.attribute("type"),
+        Some("R2"),
+        "failure type is the rule broken"
+    );
+    assert!(
+        child("s/fail", "rerunFailure").is_some(),
+        "earlier attempt kept"
+    );
     let err = child("s/error", "error").expect("infrastructure is an <error>");
     assert_eq!(err.attribute("type"), Some("infrastructure"));
     let skip = child("s/skip", "skipped").expect("skipped");
-    assert!(skip.attribute("message").unwrap_or("").contains("capabilities"));
+    assert!(
+        skip.attribute("message")
+            .unwrap_or("")
+            .contains("capabilities")
+    );
     let out = child("s/fail", "system-out").unwrap().text().unwrap_or("");
     assert!(out.contains("]]>") && out.contains("logcat:") && out.contains("step  2. failed"));
     // What XML cannot carry is shown, not silently dropped.
-    assert!(out.contains("\\u{0}NUL") && out.contains("\\u{fffe} ok"), "{out}");
+    assert!(
+        out.contains("\\u{0}NUL") && out.contains("\\u{fffe} ok"),
+        "{out}"
+    );
     let suite = doc
         .descendants()
         .find(|n| n.has_tag_name("testsuite"))
@@ -168,8 +195,14 @@ fn html_report_escapes_device_text_and_renders_in_headless_chromium() {
     let j = hostile();
     let report = RunReport::from_journal(&j);
     let page = html::render(&j, &report).unwrap();
-    assert!(!page.contains("<![CDATA[ & </system-out>"), "device text is escaped");
-    assert!(!page.contains("http://") && !page.contains("https://"), "no network");
+    assert!(
+        !page.contains("<![CDATA[ & </system-out>"),
+        "device text is escaped"
+    );
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no network"
+    );
     if !have("chromium", "chromium") {
         return;
     }
@@ -189,11 +222,17 @@ fn html_report_escapes_device_text_and_renders_in_headless_chromium() {
     ] {
         assert!(dom.contains(visible), "rendered page lacks `{visible}`");
     }
-    assert!(dom.contains("data-filtered=\"yes\""), "the filter script ran");
+    assert!(
+        dom.contains("data-filtered=\"yes\""),
+        "the filter script ran"
+    );
     assert!(dom.contains("<span id=\"shown\">5</span>"));
     // The status filter from the query string leaves only the failed scenario shown.
     let dom = chromium_dom(&f, "?status=failed");
-    assert!(dom.contains("<span id=\"shown\">1</span>"), "filter by status");
+    assert!(
+        dom.contains("<span id=\"shown\">1</span>"),
+        "filter by status"
+    );
 }
 
 #[test]
@@ -204,7 +243,12 @@ fn full_virtual_lab_run_gives_valid_junit_and_a_rendered_html_report() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run_dir = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
@@ -238,7 +282,10 @@ fn full_virtual_lab_run_gives_valid_junit_and_a_rendered_html_report() {
     let html_before = std::fs::read(run_dir.join("report.html")).unwrap();
     write_reports(&run_dir, &j).unwrap();
     assert_eq!(before, std::fs::read(run_dir.join("junit.xml")).unwrap());
-    assert_eq!(html_before, std::fs::read(run_dir.join("report.html")).unwrap());
+    assert_eq!(
+        html_before,
+        std::fs::read(run_dir.join("report.html")).unwrap()
+    );
 }
 
 #[test]
@@ -275,7 +322,12 @@ fn a_run_killed_with_sigkill_reports_every_finished_scenario() {
     );
     let run_dir = journal.parent().unwrap();
     let out = bin().arg("report").arg(run_dir).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
     // Every scenario line that was complete on disk is in the rebuilt results.
     let finished: Vec<String> = text

@@ -3,7 +3,9 @@
 
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -139,12 +141,11 @@ impl TrustList {
                     break;
                 };
                 let block = &rest[b..b + e + end.len()];
-                let key = VerifyingKey::from_public_key_pem(block).map_err(|e| {
-                    KeyError::Invalid {
+                let key =
+                    VerifyingKey::from_public_key_pem(block).map_err(|e| KeyError::Invalid {
                         path: f.clone(),
                         detail: format!("public key {} is not a P-256 SPKI key ({e})", found + 1),
-                    }
-                })?;
+                    })?;
                 list.add(key, f.clone());
                 found += 1;
                 rest = &rest[b + e + end.len()..];

@@ -8,7 +8,9 @@
 
 pub mod keys;
 
-pub use keys::{Detached, KeyError, SignatureProblem, TrustList, generate, key_id, load_signing_key};
+pub use keys::{
+    Detached, KeyError, SignatureProblem, TrustList, generate, key_id, load_signing_key,
+};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

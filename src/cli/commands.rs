@@ -312,7 +312,10 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         .map_err(|e| CliError::Infra(format!("cannot finish the journal: {e}")))?;
     let j = crate::journal::read_journal(&run_dir).map_err(|e| CliError::Infra(e.to_string()))?;
     let (report, files) = crate::report::write_reports(&run_dir, &j).map_err(|e| {
-        CliError::Infra(format!("cannot write reports in {}: {e}", run_dir.display()))
+        CliError::Infra(format!(
+            "cannot write reports in {}: {e}",
+            run_dir.display()
+        ))
     })?;
     let v = report.verdicts;
     let path = files.results;

@@ -202,8 +202,8 @@ pub fn device_list(cmd: &DeviceListCommand) -> Result<i32, CliError> {
                 .map_err(invalid)?;
             let prev = match previous {
                 Some(p) => {
-                    let bytes = std::fs::read(p)
-                        .map_err(|e| invalid(format!("{}: {e}", p.display())))?;
+                    let bytes =
+                        std::fs::read(p).map_err(|e| invalid(format!("{}: {e}", p.display())))?;
                     Some(
                         serde_json::from_slice::<devicelist::DeviceList>(&bytes).map_err(|e| {
                             invalid(format!("{}: not a device list: {e}", p.display()))
@@ -251,7 +251,8 @@ pub fn device_list(cmd: &DeviceListCommand) -> Result<i32, CliError> {
         }
         DeviceListCommand::Verify { list, trust: t } => {
             let t = trust(t)?;
-            let json = std::fs::read(list).map_err(|e| invalid(format!("{}: {e}", list.display())))?;
+            let json =
+                std::fs::read(list).map_err(|e| invalid(format!("{}: {e}", list.display())))?;
             let sig_path = sig_path(list);
             let sig = std::fs::read(&sig_path)
                 .map_err(|e| invalid(format!("{}: {e}", sig_path.display())))?;

@@ -185,7 +185,11 @@ pub fn build(bundles: &[PathBuf], trust: &TrustList) -> (DeviceList, Vec<Refusal
                     lab: v.manifest.lab.clone(),
                     run_id: v.manifest.run_id.clone(),
                     key_id: v.key_id.clone(),
-                    suite_version: journal.header.certification.as_ref().map(|c| c.version.clone()),
+                    suite_version: journal
+                        .header
+                        .certification
+                        .as_ref()
+                        .map(|c| c.version.clone()),
                 });
                 runs.push(Run {
                     bundle: v.id,
@@ -209,12 +213,12 @@ pub fn build(bundles: &[PathBuf], trust: &TrustList) -> (DeviceList, Vec<Refusal
 }
 
 fn journal_of(path: &Path, v: &Verified) -> Result<Journal, crate::bundle::BundleError> {
-    let bytes =
-        v.run_file(crate::journal::FILE_NAME)
-            .ok_or_else(|| crate::bundle::BundleError::NotARun {
-                path: path.to_path_buf(),
-                detail: "no run/journal.jsonl".into(),
-            })?;
+    let bytes = v.run_file(crate::journal::FILE_NAME).ok_or_else(|| {
+        crate::bundle::BundleError::NotARun {
+            path: path.to_path_buf(),
+            detail: "no run/journal.jsonl".into(),
+        }
+    })?;
     Journal::parse(bytes, path).map_err(|e| crate::bundle::BundleError::NotARun {
         path: path.to_path_buf(),
         detail: e.to_string(),
@@ -352,11 +356,7 @@ pub fn to_json(list: &DeviceList) -> Vec<u8> {
 }
 
 /// Checks a published list against its detached signature and a trust list.
-pub fn verify_signed(
-    json: &[u8],
-    sig: &[u8],
-    trust: &TrustList,
-) -> Result<DeviceList, String> {
+pub fn verify_signed(json: &[u8], sig: &[u8], trust: &TrustList) -> Result<DeviceList, String> {
     use crate::bundle::SignatureProblem as P;
     Detached::verify(sig, json, trust).map_err(|p| match p {
         P::SignatureFileAltered(d) => format!("the signature file was altered ({d})"),

@@ -1,9 +1,9 @@
 //! Synthetic journals for tests of reports, bundles and the device list (no lab needed). Test data only.
 
+use super::reader::Journal;
 use super::record::{
     CertRules, Entry, FORMAT, RunFooter, RunHeader, ScenarioEntry, SuiteRecord, UnitRecord,
 };
-use super::reader::Journal;
 use crate::profile::{DeviceProfile, Listing, OpenPoints};
 use crate::runner::result::{
     Attempt, AttemptStatus, Evidence, ScenarioResult, StepRecord, StepStatus,
@@ -103,15 +103,31 @@ pub fn attempt(number: u32, status: AttemptStatus, rules: &[Rule], evidence: Evi
     let (last, reason) = match status {
         AttemptStatus::Passed => (step(2, "expect-authority", StepStatus::Passed, "ok"), None),
         AttemptStatus::Failed => {
-            let mut s = step(2, "expect-authority", StepStatus::Failed, "old phone still valid");
+            let mut s = step(
+                2,
+                "expect-authority",
+                StepStatus::Failed,
+                "old phone still valid",
+            );
             s.rules = rules.to_vec();
             s.evidence = evidence;
-            (s, Some("step 2 `expect-authority`: old phone still valid".to_string()))
+            (
+                s,
+                Some("step 2 `expect-authority`: old phone still valid".to_string()),
+            )
         }
         AttemptStatus::Error => {
-            let mut s = step(2, "expect-authority", StepStatus::Error, "adb: connection reset");
+            let mut s = step(
+                2,
+                "expect-authority",
+                StepStatus::Error,
+                "adb: connection reset",
+            );
             s.evidence = evidence;
-            (s, Some("step 2 `expect-authority`: adb: connection reset".to_string()))
+            (
+                s,
+                Some("step 2 `expect-authority`: adb: connection reset".to_string()),
+            )
         }
     };
     steps.push(last);
@@ -215,7 +231,10 @@ pub fn write_run_dir(dir: &std::path::Path, j: &Journal) -> std::io::Result<()> 
     std::fs::create_dir_all(dir.join("suites"))?;
     std::fs::create_dir_all(dir.join("evidence"))?;
     std::fs::write(dir.join(super::FILE_NAME), to_jsonl(j))?;
-    std::fs::write(dir.join("suites/provisioning.yaml"), "suite: provisioning\n")?;
+    std::fs::write(
+        dir.join("suites/provisioning.yaml"),
+        "suite: provisioning\n",
+    )?;
     std::fs::write(dir.join("evidence/screen.xml"), "<hierarchy/>\n")?;
     crate::report::write_reports(dir, j).map(|_| ())
 }

@@ -145,7 +145,11 @@ fn attempt_view(a: &Attempt) -> AttemptView<'_> {
         .sum::<f64>()
         .max(0.001);
     let mut steps = Vec::new();
-    for (phase, list) in [("setup", &a.setup), ("step", &a.steps), ("cleanup", &a.cleanup)] {
+    for (phase, list) in [
+        ("setup", &a.setup),
+        ("step", &a.steps),
+        ("cleanup", &a.cleanup),
+    ] {
         for s in list {
             steps.push(StepView {
                 phase,
@@ -201,7 +205,10 @@ pub fn render(j: &Journal, report: &RunReport) -> Result<String, minijinja::Erro
             r,
             status: status_key(r.status),
             label: r.status.label(),
-            duration_ms: format!("{:.0}", r.attempts.iter().map(|a| a.duration_ms).sum::<f64>()),
+            duration_ms: format!(
+                "{:.0}",
+                r.attempts.iter().map(|a| a.duration_ms).sum::<f64>()
+            ),
             reason: r.reason(),
             rules: r.rules.iter().map(|x| x.to_string()).collect(),
             rules_broken: r.rules_broken().iter().map(|x| x.to_string()).collect(),

@@ -14,8 +14,7 @@ use crate::runner::result::{
     Attempt, AttemptStatus, ScenarioResult, ScenarioStatus, StepRecord, StepStatus,
 };
 use quick_junit::{
-    FlakyOrRerun, NonSuccessKind, Property, Report, TestCase, TestCaseStatus,
-    TestRerun, TestSuite,
+    FlakyOrRerun, NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -28,7 +27,10 @@ pub fn render(j: &Journal, report: &RunReport) -> Result<String, quick_junit::Se
     let mut order: Vec<(String, String)> = Vec::new();
     let mut groups: BTreeMap<(String, String), Vec<&ScenarioResult>> = BTreeMap::new();
     for r in &report.scenarios {
-        let key = (r.model.clone(), r.unit.clone().unwrap_or_else(|| "-".into()));
+        let key = (
+            r.model.clone(),
+            r.unit.clone().unwrap_or_else(|| "-".into()),
+        );
         if !groups.contains_key(&key) {
             order.push(key.clone());
         }
@@ -162,11 +164,7 @@ fn rerun(a: &Attempt) -> TestRerun {
 
 fn test_case(r: &ScenarioResult) -> TestCase {
     let ms: f64 = r.attempts.iter().map(|a| a.duration_ms).sum();
-    let earlier = r
-        .attempts
-        .split_last()
-        .map(|(_, e)| e)
-        .unwrap_or_default();
+    let earlier = r.attempts.split_last().map(|(_, e)| e).unwrap_or_default();
     let status = match r.status {
         ScenarioStatus::Passed => TestCaseStatus::success(),
         ScenarioStatus::Flaky => TestCaseStatus::Success {
@@ -178,9 +176,7 @@ fn test_case(r: &ScenarioResult) -> TestCase {
                 .attempts
                 .iter()
                 .rev()
-                .find(|a| {
-                    r.status != ScenarioStatus::Failed || a.status == AttemptStatus::Failed
-                })
+                .find(|a| r.status != ScenarioStatus::Failed || a.status == AttemptStatus::Failed)
                 .or(r.attempts.last());
             let kind = if r.status == ScenarioStatus::Error {
                 NonSuccessKind::Error
@@ -283,7 +279,11 @@ fn attempt_detail(a: &Attempt) -> String {
             .map(|r| format!(" — {r}"))
             .unwrap_or_default()
     );
-    for (phase, steps) in [("setup", &a.setup), ("step", &a.steps), ("cleanup", &a.cleanup)] {
+    for (phase, steps) in [
+        ("setup", &a.setup),
+        ("step", &a.steps),
+        ("cleanup", &a.cleanup),
+    ] {
         for s in steps {
             let _ = writeln!(
                 out,
@@ -324,7 +324,11 @@ pub fn evidence_text(s: &StepRecord) -> String {
         }
     }
     if let Some(screen) = &e.screen {
-        let _ = writeln!(out, "    screen:\n      {}", screen.replace('\n', "\n      "));
+        let _ = writeln!(
+            out,
+            "    screen:\n      {}",
+            screen.replace('\n', "\n      ")
+        );
     }
     if !e.authority.is_empty() {
         let _ = writeln!(out, "    authority:");

@@ -37,8 +37,7 @@ impl RunReport {
     /// Builds the report from a journal (pure).
     pub fn from_journal(j: &Journal) -> RunReport {
         let h = &j.header;
-        let scenarios: Vec<ScenarioResult> =
-            j.scenarios.iter().map(|s| s.result.clone()).collect();
+        let scenarios: Vec<ScenarioResult> = j.scenarios.iter().map(|s| s.result.clone()).collect();
         let verdicts = verdict::verdicts(&h.models, h.certification.as_ref(), &scenarios);
         let finished = match &j.footer {
             Some(f) => f.finished.clone(),
