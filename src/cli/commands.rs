@@ -19,6 +19,9 @@ pub enum CliError {
     /// Bad input files or arguments (exit 2).
     #[error("{0}")]
     Invalid(String),
+    /// Bad input whose problems were already printed one by one (exit 2, no hint).
+    #[error("{0}")]
+    Reported(String),
     /// The lab or the machine failed (exit 3).
     #[error("{0}")]
     Infra(String),
@@ -27,7 +30,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Invalid(_) => 2,
+            CliError::Invalid(_) | CliError::Reported(_) => 2,
             CliError::Infra(_) => 3,
         }
     }
@@ -36,7 +39,7 @@ impl CliError {
             CliError::Invalid(_) => {
                 Some("`mynacert validate` checks every file and points at each problem")
             }
-            CliError::Infra(_) => None,
+            CliError::Reported(_) | CliError::Infra(_) => None,
         }
     }
 }
@@ -158,9 +161,9 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
         for p in &problems {
             eprintln!("{p}");
         }
-        Err(CliError::Invalid(format!(
-            "{} file(s) checked, problems found",
-            checked
+        Err(CliError::Reported(format!(
+            "{checked} file(s) checked, {} problem(s)",
+            problems.len()
         )))
     }
 }
