@@ -55,6 +55,16 @@ pub fn project_root(given: Option<&Path>) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn invalid_all(errors: &[crate::scenario::LoadError]) -> CliError {
+    CliError::Invalid(
+        errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
 fn errors_to_string(errors: &LoadErrors) -> String {
     errors
         .iter()
@@ -179,14 +189,8 @@ pub struct Prepared {
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
 pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     let set = load_suites(root, &[])?;
-    let profiles = load_profiles(&root.join("devices").join("models")).map_err(|e| {
-        CliError::Invalid(
-            e.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
+    let profiles =
+        load_profiles(&root.join("devices").join("models")).map_err(|e| invalid_all(&e))?;
     let lab_path = if args.lab.is_absolute() {
         args.lab.clone()
     } else {
@@ -204,15 +208,8 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
             )));
         }
     }
-    let identities =
-        load_identities(&root.join("fixtures"), &lab_file.identities).map_err(|e| {
-            CliError::Invalid(
-                e.iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })?;
+    let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
+        .map_err(|e| invalid_all(&e))?;
     let lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
         .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
     let jobs = plan_jobs(&set, &profiles, args)?;
