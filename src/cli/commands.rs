@@ -19,6 +19,9 @@ pub enum CliError {
     /// Bad input files or arguments (exit 2).
     #[error("{0}")]
     Invalid(String),
+    /// Bad input whose problems were already printed one by one (exit 2, no hint).
+    #[error("{0}")]
+    Reported(String),
     /// The lab or the machine failed (exit 3).
     #[error("{0}")]
     Infra(String),
@@ -27,7 +30,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Invalid(_) => 2,
+            CliError::Invalid(_) | CliError::Reported(_) => 2,
             CliError::Infra(_) => 3,
         }
     }
@@ -36,7 +39,7 @@ impl CliError {
             CliError::Invalid(_) => {
                 Some("`mynacert validate` checks every file and points at each problem")
             }
-            CliError::Infra(_) => None,
+            CliError::Reported(_) | CliError::Infra(_) => None,
         }
     }
 }
@@ -50,6 +53,16 @@ pub fn project_root(given: Option<&Path>) -> PathBuf {
         return PathBuf::from(".");
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn invalid_all(errors: &[crate::scenario::LoadError]) -> CliError {
+    CliError::Invalid(
+        errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 fn errors_to_string(errors: &LoadErrors) -> String {
@@ -158,9 +171,9 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
         for p in &problems {
             eprintln!("{p}");
         }
-        Err(CliError::Invalid(format!(
-            "{} file(s) checked, problems found",
-            checked
+        Err(CliError::Reported(format!(
+            "{checked} file(s) checked, {} problem(s)",
+            problems.len()
         )))
     }
 }
@@ -176,14 +189,8 @@ pub struct Prepared {
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
 pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     let set = load_suites(root, &[])?;
-    let profiles = load_profiles(&root.join("devices").join("models")).map_err(|e| {
-        CliError::Invalid(
-            e.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
+    let profiles =
+        load_profiles(&root.join("devices").join("models")).map_err(|e| invalid_all(&e))?;
     let lab_path = if args.lab.is_absolute() {
         args.lab.clone()
     } else {
@@ -201,15 +208,8 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
             )));
         }
     }
-    let identities =
-        load_identities(&root.join("fixtures"), &lab_file.identities).map_err(|e| {
-            CliError::Invalid(
-                e.iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })?;
+    let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
+        .map_err(|e| invalid_all(&e))?;
     let lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
         .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
     let jobs = plan_jobs(&set, &profiles, args)?;
