@@ -249,3 +249,116 @@ pub fn exit_code(verdicts: &[ModelVerdict]) -> i32 {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::fixture::{attempt, model, result, rules};
+    use crate::runner::result::{AttemptStatus, Evidence};
+
+    fn run(
+        id: &str,
+        unit: &str,
+        carrier: &str,
+        statuses: &[AttemptStatus],
+        broken: &[Rule],
+    ) -> ScenarioResult {
+        let attempts = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| attempt(i as u32 + 1, *s, broken, Evidence::default()))
+            .collect();
+        result(id, "m", unit, carrier, &[Rule::R1], attempts)
+    }
+
+    fn verdict(cert: &CertRules, results: &[ScenarioResult]) -> ModelVerdict {
+        let p = model("m", "M-1", &["docomo", "au"], Listing::Supported);
+        verdict_for(&p, Some(cert), results)
+    }
+
+    use AttemptStatus::{Error, Failed, Passed};
+
+    #[test]
+    fn supported_needs_every_mandatory_scenario_on_every_carrier() {
+        let cert = rules("1", &["s/a", "s/b"], &[]);
+        let all = vec![
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/b", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+            run("s/b", "A1", "au", &[Failed, Passed], &[]),
+        ];
+        assert_eq!(verdict(&cert, &all).verdict, Verdict::Supported);
+        // A mandatory scenario never run on au: incomplete, and the note says which.
+        let v = verdict(&cert, &all[..3]);
+        assert_eq!(v.verdict, Verdict::Incomplete);
+        assert!(
+            v.notes
+                .iter()
+                .any(|n| n.contains("s/b") && n.contains("au"))
+        );
+    }
+
+    #[test]
+    fn required_units_are_distinct_units() {
+        let mut cert = rules("1", &["s/a"], &[]);
+        cert.required_units = 2;
+        let twice_on_one = vec![
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+            run("s/a", "A2", "au", &[Passed], &[]),
+        ];
+        assert_eq!(verdict(&cert, &twice_on_one).verdict, Verdict::Incomplete);
+        let mut two = twice_on_one.clone();
+        two[1] = run("s/a", "D2", "docomo", &[Passed], &[]);
+        assert_eq!(verdict(&cert, &two).verdict, Verdict::Supported);
+    }
+
+    #[test]
+    fn infrastructure_errors_make_incomplete_never_failed_and_failures_list_rules() {
+        let cert = rules("1", &["s/a"], &[]);
+        let errors = vec![
+            run("s/a", "D1", "docomo", &[Error, Error], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+        ];
+        let v = verdict(&cert, &errors);
+        assert_eq!(v.verdict, Verdict::Incomplete);
+        assert!(v.rules_broken.is_empty());
+        let failed = vec![
+            run("s/a", "D1", "docomo", &[Failed, Error], &[Rule::R4]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+        ];
+        let v = verdict(&cert, &failed);
+        assert_eq!(v.verdict, Verdict::ConformanceFailures);
+        assert_eq!(v.rules_broken, vec![Rule::R4]);
+    }
+
+    #[test]
+    fn an_unsupported_model_is_judged_on_the_refusal_scenarios() {
+        let cert = rules("1", &["s/a"], &["u/refuse"]);
+        let p = model("m", "U-1", &["docomo"], Listing::Unsupported);
+        let ok = vec![result(
+            "u/refuse",
+            "m",
+            "D1",
+            "docomo",
+            &[Rule::R8],
+            vec![attempt(1, Passed, &[], Evidence::default())],
+        )];
+        assert_eq!(
+            verdict_for(&p, Some(&cert), &ok).verdict,
+            Verdict::NotSupported
+        );
+        let bad = vec![result(
+            "u/refuse",
+            "m",
+            "D1",
+            "docomo",
+            &[Rule::R8],
+            vec![attempt(1, Failed, &[Rule::R8], Evidence::default())],
+        )];
+        let v = verdict_for(&p, Some(&cert), &bad);
+        assert_eq!(v.verdict, Verdict::ConformanceFailures);
+        assert_eq!(v.rules_broken, vec![Rule::R8]);
+    }
+}
