@@ -10,6 +10,7 @@ pub mod cli;
 pub mod identity;
 pub mod jpki;
 pub mod lab;
+pub mod pcsc;
 pub mod phone;
 pub mod profile;
 pub mod report;
