@@ -188,14 +188,17 @@ pub fn resolve_reader(pattern: &str) -> Result<String, TransportError> {
     pick_reader(pattern, &list_readers()?)
 }
 
-/// Whether a card is in the reader now.
-pub fn card_present(reader: &str) -> Result<bool, TransportError> {
+/// The ATR of the card in the reader now, or `None` when no card is present.
+pub fn card_atr(reader: &str) -> Result<Option<Vec<u8>>, TransportError> {
     let ctx = context(reader)?;
     let name = reader_cstring(reader)?;
     let mut states = [ReaderState::new(name, State::UNAWARE)];
     ctx.get_status_change(Duration::ZERO, &mut states)
         .map_err(|e| transport_error(reader, "get status", e))?;
-    Ok(states[0].event_state().contains(State::PRESENT))
+    let s = &states[0];
+    Ok(s.event_state()
+        .contains(State::PRESENT)
+        .then(|| s.atr().to_vec()))
 }
 
 /// Waits until a card is present (`present == true`) or absent on `reader`; a timeout is an error

@@ -181,10 +181,8 @@ impl Drop for PcscTransport {
         let (tx, _rx) = mpsc::channel();
         let _ = self.requests.send((Req::Close, tx));
         // Wait briefly for the disconnect (which resets the card), so that the next session starts
-        // clean; a stuck worker is left behind.
-        if !self.stuck
-            && let Some(closed) = self.closed.take()
-        {
+        // clean; a worker stuck longer in the reader is left behind.
+        if let Some(closed) = self.closed.take() {
             let _ = closed.recv_timeout(Duration::from_secs(2));
         }
     }

@@ -233,6 +233,7 @@ fn relay(
         note(status, "cannot configure the vpcd socket");
         return Ended::Lost;
     }
+    quick_ack(stream);
     let mut reader = stream;
     let mut writer = stream;
     let mut decoder = FrameDecoder::new();
@@ -248,7 +249,10 @@ fn relay(
                 note(status, "vpcd closed the connection");
                 return Ended::Lost;
             }
-            Ok(n) => decoder.push(&buf[..n]),
+            Ok(n) => {
+                decoder.push(&buf[..n]);
+                quick_ack(stream);
+            }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
@@ -290,6 +294,19 @@ fn relay(
             }
         }
     }
+}
+
+/// vpcd's driver writes the length and the payload of a frame in two sends without `TCP_NODELAY`:
+/// acknowledging at once keeps its second send from waiting for our delayed ACK (~40 ms per APDU).
+/// Linux resets the flag after each receive, so it is set again after every read.
+fn quick_ack(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::linux::net::TcpStreamExt as _;
+        let _ = stream.set_quickack(true);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = stream;
 }
 
 /// The slots `mynacert lab serve` uses by default: the first identity's card on slot 0 and the first
