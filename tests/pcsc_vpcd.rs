@@ -30,7 +30,10 @@ fn a_served_card_reads_through_pcscd_like_in_process() {
     let server = serve_cards(&lab, &[CardSlot::local(ApduTarget::Card("taro".into()), 0)]);
     pcsc::wait_for_card(SLOT0, true, WAIT).expect("card appears on the reader");
     let atr = pcsc::card_atr(SLOT0).expect("status");
-    assert_eq!(atr, Some(vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]));
+    assert_eq!(
+        atr,
+        Some(vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14])
+    );
 
     let reader = pcsc::resolve_reader("Virtual PCD * 00").expect("one reader matches");
     assert_eq!(reader, SLOT0);
@@ -42,12 +45,18 @@ fn a_served_card_reads_through_pcscd_like_in_process() {
     let over_reader = client.read_certificate(CertKind::Auth).expect("auth cert");
     let mut local = JpkiClient::new(lab.card("taro").expect("in-process card"));
     local.select_jpki_ap().expect("select");
-    assert_eq!(local.read_certificate(CertKind::Auth).expect("cert"), over_reader);
+    assert_eq!(
+        local.read_certificate(CertKind::Auth).expect("cert"),
+        over_reader
+    );
     // Past the end of the file: 6B00, through pcscd as in process.
     client.select_ef(ef::AUTH_CERT).expect("select EF");
     let end = u16::try_from(over_reader.len() + 16).expect("small");
     let r = client.read_binary(end, 16);
-    assert_eq!(r.expect_err("past end").sw(), Some(Sw::from_bytes(0x6B, 0x00)));
+    assert_eq!(
+        r.expect_err("past end").sw(),
+        Some(Sw::from_bytes(0x6B, 0x00))
+    );
     // Sign cert behind the sign PIN.
     assert!(client.read_certificate(CertKind::Sign).is_err());
     drop(client);
@@ -65,29 +74,41 @@ fn the_reader_check_passes_on_the_served_card_and_spends_no_try() {
     let lab = virtual_lab();
     let server = serve_cards(&lab, &[CardSlot::local(ApduTarget::Card("taro".into()), 0)]);
     pcsc::wait_for_card(SLOT0, true, WAIT).expect("card appears");
-    let id = lab.identities().iter().find(|i| i.id == "taro").expect("taro").clone();
-    let t = PcscTransport::connect(SLOT0, PcscSettings::default()).expect("connect");
-    let report = check_token(
-        t,
-        &CheckSecrets {
-            auth_pin: Some(id.card.auth_pin.clone()),
-            sign_password: Some(id.card.sign_password.clone()),
-        },
-    );
+    let id = lab
+        .identities()
+        .iter()
+        .find(|i| i.id == "taro")
+        .expect("taro")
+        .clone();
+    let mut t = PcscTransport::connect(SLOT0, PcscSettings::default()).expect("connect");
+    t.begin_transaction()
+        .expect("the check runs in one transaction");
+    let report = check_token(t, &CheckSecrets::of(&id));
     assert!(report.passed(), "{report}");
     for what in ["auth certificate", "sign certificate", "auth signature"] {
         let item = report.item(what).expect(what);
-        assert_eq!(item.outcome, mynacert::pcsc::check::Outcome::Pass, "{report}");
+        assert_eq!(
+            item.outcome,
+            mynacert::pcsc::check::Outcome::Pass,
+            "{report}"
+        );
     }
     let trace = report.trace.join("\n");
-    assert!(!trace.contains(&hex::encode_upper(id.card.auth_pin.expose())), "{trace}");
-    assert!(trace.contains("00 20 00 80") || trace.contains("00200080"), "{trace}");
+    assert!(
+        !trace.contains(&hex::encode_upper(id.card.auth_pin.expose())),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("00 20 00 80") || trace.contains("00200080"),
+        "{trace}"
+    );
     // The counter is untouched: a new session still sees 3 tries.
     let t = PcscTransport::connect(SLOT0, PcscSettings::default()).expect("connect");
     let mut c = JpkiClient::new(t);
     c.select_jpki_ap().expect("select");
     assert_eq!(
-        c.retries_left(mynacert::types::PinKind::Auth).expect("query"),
+        c.retries_left(mynacert::types::PinKind::Auth)
+            .expect("query"),
         mynacert::jpki::PinState::Remaining(3)
     );
     drop(c);
@@ -110,11 +131,16 @@ fn removing_the_card_mid_session_is_an_infrastructure_error_naming_the_reader() 
     server.remove(0);
     assert!(server.wait_connected(0, false, WAIT));
     pcsc::wait_for_card(SLOT0, false, WAIT).expect("pcscd sees the removal");
-    let err = client.read_certificate(CertKind::Auth).expect_err("card is gone");
+    let err = client
+        .read_certificate(CertKind::Auth)
+        .expect_err("card is gone");
     let text = err.to_string();
     assert!(text.contains(SLOT0), "{text}");
     assert!(
-        matches!(err, mynacert::jpki::JpkiError::Transport(TransportError::Disconnected { .. })),
+        matches!(
+            err,
+            mynacert::jpki::JpkiError::Transport(TransportError::Disconnected { .. })
+        ),
         "{err:?}"
     );
     drop(client);
@@ -129,7 +155,8 @@ fn removing_the_card_mid_session_is_an_infrastructure_error_naming_the_reader() 
     // Put it back: a new session works.
     server.insert(0);
     pcsc::wait_for_card(SLOT0, true, WAIT).expect("card back");
-    let mut c = JpkiClient::new(PcscTransport::connect(SLOT0, PcscSettings::default()).expect("connect"));
+    let mut c =
+        JpkiClient::new(PcscTransport::connect(SLOT0, PcscSettings::default()).expect("connect"));
     c.select_jpki_ap().expect("select after re-insert");
     drop(c);
     server.stop();
@@ -153,7 +180,9 @@ fn transactions_keep_other_sessions_out_until_they_end() {
     let mut a = PcscTransport::connect(SLOT0, explicit.clone()).expect("a");
     let mut b = PcscTransport::connect(SLOT0, explicit).expect("b");
     a.begin_transaction().expect("a begins");
-    let select = [0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+    let select = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+    ];
     assert_eq!(a.transmit(&select).expect("a transmits"), vec![0x90, 0x00]);
     // b blocks while a holds the transaction: its command times out, naming the reader.
     let e = b.transmit(&select).expect_err("b is kept out");
@@ -175,6 +204,9 @@ fn an_unknown_reader_pattern_is_an_error_listing_the_readers() {
     }
     let e = pcsc::resolve_reader("ACS ACR1252*").expect_err("no such reader");
     let text = e.to_string();
-    assert!(text.contains("ACS ACR1252*") && text.contains("Virtual PCD"), "{text}");
+    assert!(
+        text.contains("ACS ACR1252*") && text.contains("Virtual PCD"),
+        "{text}"
+    );
     let _ = Secret::new("unused");
 }

@@ -2,6 +2,8 @@
 //! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
 
 mod commands;
+pub mod reader;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,6 +34,12 @@ pub enum Command {
         /// Suite files or directories (default: suites/).
         paths: Vec<PathBuf>,
     },
+    /// PC/SC readers: list them, or run the bench smoke check on the card or phone lying on each.
+    #[command(subcommand)]
+    Reader(reader::ReaderCommand),
+    /// The virtual lab on real stacks (`lab serve`: cards on vpcd for pcscd).
+    #[command(subcommand)]
+    Lab(serve::LabCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +88,8 @@ pub fn main() -> i32 {
         Command::Run(args) => commands::run(&root, &args),
         Command::Validate { paths } => commands::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),
+        Command::Reader(cmd) => reader::reader(&root, &cmd),
+        Command::Lab(serve::LabCommand::Serve(args)) => serve::serve(&root, &args),
     };
     match r {
         Ok(code) => code,

@@ -12,14 +12,39 @@ use crate::transport::CardTransport;
 use crate::types::{CertKind, PinKind};
 use std::fmt;
 
-/// PINs the check may use (from the test identity's fixture). Without the sign password the sign
-/// certificate is not read; without the auth PIN nothing is signed (and on a phone nothing is read).
+/// The PINs of one token. Without the sign password the sign certificate is not read; without the auth
+/// PIN nothing is signed (and on a phone nothing is read).
+#[derive(Debug, Clone, Default)]
+pub struct TokenPins {
+    /// Auth PIN.
+    pub auth_pin: Option<Secret>,
+    /// Sign password.
+    pub sign_password: Option<Secret>,
+}
+
+/// PINs the check may use (from the test identity's fixture), chosen by the token label it reads.
 #[derive(Debug, Clone, Default)]
 pub struct CheckSecrets {
-    /// Auth PIN of the token (the card's, or the phone's).
-    pub auth_pin: Option<Secret>,
-    /// Sign password of the token.
-    pub sign_password: Option<Secret>,
+    /// For a My Number Card (`JPKIAPICCTOKEN2`).
+    pub card: TokenPins,
+    /// For a phone's SE (`JPKIAPGPSETOKEN`).
+    pub phone: TokenPins,
+}
+
+impl CheckSecrets {
+    /// The card's and the phone's PINs of a test identity.
+    pub fn of(identity: &crate::identity::Identity) -> CheckSecrets {
+        CheckSecrets {
+            card: TokenPins {
+                auth_pin: Some(identity.card.auth_pin.clone()),
+                sign_password: Some(identity.card.sign_password.clone()),
+            },
+            phone: TokenPins {
+                auth_pin: Some(identity.phone.auth_pin.clone()),
+                sign_password: Some(identity.phone.sign_password.clone()),
+            },
+        }
+    }
 }
 
 /// How one check item ended.
@@ -94,7 +119,12 @@ impl<T: CardTransport> Run<T> {
             detail: detail.into(),
         });
     }
-    fn record<V>(&mut self, what: &'static str, r: Result<V, String>, ok: impl FnOnce(&V) -> String) -> Option<V> {
+    fn record<V>(
+        &mut self,
+        what: &'static str,
+        r: Result<V, String>,
+        ok: impl FnOnce(&V) -> String,
+    ) -> Option<V> {
         match r {
             Ok(v) => {
                 let d = ok(&v);
@@ -134,7 +164,11 @@ impl<T: CardTransport> Run<T> {
             (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
         };
         self.record(what, r, |(c, info)| {
-            format!("{} bytes, CN={}, signed by the CA on the token", c.len(), info.subject_cn)
+            format!(
+                "{} bytes, CN={}, signed by the CA on the token",
+                c.len(),
+                info.subject_cn
+            )
         })
         .map(|(c, _)| c)
     }
@@ -156,9 +190,12 @@ pub fn check_token<T: CardTransport>(transport: T, secrets: &CheckSecrets) -> Ch
     }
 }
 
-fn body<T: CardTransport>(run: &mut Run<T>, secrets: &CheckSecrets) {
+fn body<T: CardTransport>(run: &mut Run<T>, all: &CheckSecrets) {
     let sel = run.client.select_jpki_ap().map_err(|e| e.to_string());
-    if run.record("select JPKI AP", sel, |_| "selected".into()).is_none() {
+    if run
+        .record("select JPKI AP", sel, |_| "selected".into())
+        .is_none()
+    {
         return;
     }
     let label = run.client.token_label().map_err(|e| e.to_string());
@@ -169,11 +206,19 @@ fn body<T: CardTransport>(run: &mut Run<T>, secrets: &CheckSecrets) {
         TOKEN_LABEL_SE => true,
         TOKEN_LABEL_CARD => false,
         other => {
-            run.push("token kind", Outcome::Fail, format!("unknown label {other}"));
+            run.push(
+                "token kind",
+                Outcome::Fail,
+                format!("unknown label {other}"),
+            );
             return;
         }
     };
-    for (what, pin) in [("auth PIN retries", PinKind::Auth), ("sign PIN retries", PinKind::Sign)] {
+    let secrets = if phone { &all.phone } else { &all.card };
+    for (what, pin) in [
+        ("auth PIN retries", PinKind::Auth),
+        ("sign PIN retries", PinKind::Sign),
+    ] {
         let r = retries_unspent(&mut run.client, pin);
         run.record(what, r, |n| format!("{n} left, unchanged by the query"));
     }
@@ -187,7 +232,11 @@ fn body<T: CardTransport>(run: &mut Run<T>, secrets: &CheckSecrets) {
     let auth_cert = if !phone || auth_verified {
         run.cert_pair("auth certificate", CertKind::Auth)
     } else {
-        run.push("auth certificate", Outcome::Skip, "the phone's needs the auth PIN");
+        run.push(
+            "auth certificate",
+            Outcome::Skip,
+            "the phone's needs the auth PIN",
+        );
         None
     };
     match &secrets.sign_password {
@@ -250,10 +299,14 @@ fn retries_unspent<T: CardTransport>(c: &mut JpkiClient<T>, pin: PinKind) -> Res
 
 /// Verifies a signature over a sha256 DigestInfo with the certificate's key: RSA PKCS#1 v1.5 or ECDSA
 /// P-256 (DER). Returns the algorithm's name.
-pub fn verify_signature(cert_der: &[u8], digest_info: &[u8], sig: &[u8]) -> Result<&'static str, String> {
+pub fn verify_signature(
+    cert_der: &[u8],
+    digest_info: &[u8],
+    sig: &[u8],
+) -> Result<&'static str, String> {
     use p256::pkcs8::DecodePublicKey as _;
-    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
-        .map_err(|e| format!("certificate: {e}"))?;
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(cert_der).map_err(|e| format!("certificate: {e}"))?;
     let spki = cert.public_key().raw;
     let hash = sha256_from_digest_info(digest_info).ok_or("not a sha256 DigestInfo")?;
     if let Ok(key) = rsa::RsaPublicKey::from_public_key_der(spki) {

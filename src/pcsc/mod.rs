@@ -40,7 +40,9 @@ pub struct PcscSettings {
     pub sign_timeout_ms: u64,
     /// Longest wait for a card to be present when a session opens, in ms.
     pub card_wait_ms: u64,
-    /// Hold one PC/SC transaction for the whole session (each runner operation is one session).
+    /// Hold one PC/SC transaction for the whole session. Off by default: code that opens a second
+    /// session while the first lives would wait for it; multi-APDU operations use
+    /// [`PcscTransport::transaction`] instead.
     pub session_transaction: bool,
 }
 
@@ -51,7 +53,7 @@ impl Default for PcscSettings {
             command_timeout_ms: 5_000,
             sign_timeout_ms: 30_000,
             card_wait_ms: 2_000,
-            session_transaction: true,
+            session_transaction: false,
         }
     }
 }
@@ -177,7 +179,10 @@ pub fn pick_reader(pattern: &str, readers: &[String]) -> Result<String, Transpor
             detail: format!(
                 "{} readers match, make the pattern name one: {}",
                 many.len(),
-                many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }),
     }

@@ -10,18 +10,33 @@ use crate::transport::CardTransport;
 fn glob_patterns_match_reader_names() {
     assert!(name_matches("Virtual PCD 00 00", "Virtual PCD 00 00"));
     assert!(name_matches("Virtual PCD*", "Virtual PCD 00 01"));
-    assert!(name_matches("*PaSoRi*", "Sony FeliCa Port/PaSoRi 3.0 [CCID] 00 00"));
-    assert!(name_matches("ACS ACR1252 1S CL Reader PICC ?? ??", "ACS ACR1252 1S CL Reader PICC 00 00"));
+    assert!(name_matches(
+        "*PaSoRi*",
+        "Sony FeliCa Port/PaSoRi 3.0 [CCID] 00 00"
+    ));
+    assert!(name_matches(
+        "ACS ACR1252 1S CL Reader PICC ?? ??",
+        "ACS ACR1252 1S CL Reader PICC 00 00"
+    ));
     assert!(name_matches("*", ""));
     assert!(!name_matches("Virtual PCD 00 00", "Virtual PCD 00 01"));
-    assert!(!name_matches("ACS*SAM", "ACS ACR1252 1S CL Reader PICC 00 00"));
+    assert!(!name_matches(
+        "ACS*SAM",
+        "ACS ACR1252 1S CL Reader PICC 00 00"
+    ));
     assert!(!name_matches("?", ""));
 }
 
 #[test]
 fn picking_a_reader_needs_exactly_one_match_and_names_the_pattern() {
-    let readers = vec!["Virtual PCD 00 00".to_string(), "Virtual PCD 00 01".to_string()];
-    assert_eq!(pick_reader("*01", &readers), Ok("Virtual PCD 00 01".to_string()));
+    let readers = vec![
+        "Virtual PCD 00 00".to_string(),
+        "Virtual PCD 00 01".to_string(),
+    ];
+    assert_eq!(
+        pick_reader("*01", &readers),
+        Ok("Virtual PCD 00 01".to_string())
+    );
     let none = pick_reader("ACS*", &readers).expect_err("no match");
     assert!(none.to_string().contains("reader `ACS*`"), "{none}");
     assert!(none.to_string().contains("Virtual PCD 00 00"), "{none}");
@@ -60,8 +75,15 @@ fn pcsc_errors_become_infrastructure_errors_naming_the_reader() {
 #[test]
 fn signing_gets_its_own_longer_timeout() {
     let s = PcscSettings::default();
-    assert_eq!(s.timeout_for(&[0x80, 0x2A, 0x00, 0x80, 0x01, 0x00]).as_millis(), 30_000);
-    assert_eq!(s.timeout_for(&[0x00, 0xB0, 0x00, 0x00, 0x00]).as_millis(), 5_000);
+    assert_eq!(
+        s.timeout_for(&[0x80, 0x2A, 0x00, 0x80, 0x01, 0x00])
+            .as_millis(),
+        30_000
+    );
+    assert_eq!(
+        s.timeout_for(&[0x00, 0xB0, 0x00, 0x00, 0x00]).as_millis(),
+        5_000
+    );
     assert_eq!(s.timeout_for(&[]).as_millis(), 5_000);
 }
 
@@ -73,17 +95,21 @@ fn reader_entries_name_exactly_one_role() {
         card: None,
         settings: PcscSettings::default(),
     };
-    assert_eq!(e.role(), Ok(ApduTarget::SecureElement("SIMKM51ADO01".into())));
+    assert_eq!(
+        e.role(),
+        Ok(ApduTarget::SecureElement("SIMKM51ADO01".into()))
+    );
     let both = ReaderEntry {
         card: Some("taro".into()),
         ..e.clone()
     };
     assert!(both.role().is_err());
-    let none = ReaderEntry {
-        se: None,
-        ..e
-    };
-    assert!(none.role().expect_err("no role").contains("Virtual PCD 00 01"));
+    let none = ReaderEntry { se: None, ..e };
+    assert!(
+        none.role()
+            .expect_err("no role")
+            .contains("Virtual PCD 00 01")
+    );
 }
 
 /// Contents whose CA certificates are the (self-signed) leaves themselves, so chains verify.
@@ -94,9 +120,13 @@ fn self_rooted(mut c: JpkiContents) -> JpkiContents {
 }
 
 fn secrets(auth: &str, sign: &str) -> CheckSecrets {
-    CheckSecrets {
+    let pins = super::check::TokenPins {
         auth_pin: Some(Secret::new(auth)),
         sign_password: Some(Secret::new(sign)),
+    };
+    CheckSecrets {
+        card: pins.clone(),
+        phone: pins,
     }
 }
 
@@ -114,12 +144,17 @@ fn the_check_passes_on_a_good_card_and_spends_no_try() {
     let sig = r.item("auth signature").expect("signature item");
     assert_eq!(sig.outcome, Outcome::Pass);
     assert!(sig.detail.contains("RSA PKCS#1 v1.5"), "{}", sig.detail);
-    assert_eq!(r.item("sign certificate").map(|i| i.outcome), Some(Outcome::Pass));
+    assert_eq!(
+        r.item("sign certificate").map(|i| i.outcome),
+        Some(Outcome::Pass)
+    );
     assert_eq!(
         r.item("auth PIN retries").map(|i| i.detail.as_str()),
         Some("3 left, unchanged by the query")
     );
-    let tries = handle.lock().map(|a| a.tries_left(crate::types::PinKind::Auth));
+    let tries = handle
+        .lock()
+        .map(|a| a.tries_left(crate::types::PinKind::Auth));
     assert_eq!(tries.ok().flatten(), Some(3));
     let trace = r.trace.join("\n");
     assert!(!trace.contains(&hex::encode_upper(AUTH_PIN)), "{trace}");
@@ -139,7 +174,10 @@ fn the_check_verifies_p256_signatures_of_a_phone_se() {
         &secrets("7391", "PHONESIGN58"),
     );
     assert!(r.passed(), "{r}");
-    assert_eq!(r.item("token info").map(|i| i.detail.as_str()), Some("label JPKIAPGPSETOKEN"));
+    assert_eq!(
+        r.item("token info").map(|i| i.detail.as_str()),
+        Some("label JPKIAPGPSETOKEN")
+    );
     let sig = r.item("auth signature").expect("signature item");
     assert!(sig.detail.contains("ECDSA P-256"), "{}", sig.detail);
 }
@@ -151,11 +189,20 @@ fn the_check_fails_on_a_wrong_pin_and_on_a_foreign_ca() {
         AppletFlags::default(),
         test_support::taro_card(),
     );
-    let r = check_token(AppletTransport::new("virtual reader", applet), &secrets("0000", SIGN_PIN));
+    let r = check_token(
+        AppletTransport::new("virtual reader", applet),
+        &secrets("0000", SIGN_PIN),
+    );
     assert!(!r.passed());
-    assert_eq!(r.item("auth certificate").map(|i| i.outcome), Some(Outcome::Fail));
+    assert_eq!(
+        r.item("auth certificate").map(|i| i.outcome),
+        Some(Outcome::Fail)
+    );
     assert_eq!(r.item("auth PIN").map(|i| i.outcome), Some(Outcome::Fail));
-    assert_eq!(r.item("auth signature").map(|i| i.outcome), Some(Outcome::Skip));
+    assert_eq!(
+        r.item("auth signature").map(|i| i.outcome),
+        Some(Outcome::Skip)
+    );
 }
 
 #[test]
@@ -166,14 +213,22 @@ fn a_transport_failure_fails_the_check_naming_the_reader() {
             "reader `Virtual PCD 00 00`"
         }
         fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
-            Err(transport_error("Virtual PCD 00 00", "transmit", pcsc::Error::RemovedCard))
+            Err(transport_error(
+                "Virtual PCD 00 00",
+                "transmit",
+                pcsc::Error::RemovedCard,
+            ))
         }
     }
     let r = check_token(Gone, &CheckSecrets::default());
     assert!(!r.passed());
     let first = &r.items[0];
     assert_eq!(first.outcome, Outcome::Fail);
-    assert!(first.detail.contains("Virtual PCD 00 00"), "{}", first.detail);
+    assert!(
+        first.detail.contains("Virtual PCD 00 00"),
+        "{}",
+        first.detail
+    );
 }
 
 #[test]

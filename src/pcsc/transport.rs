@@ -47,30 +47,46 @@ impl PcscTransport {
             unit: format!("reader `{reader}`"),
             detail: "reader name contains a NUL byte".into(),
         })?;
-        wait_for_card(
-            reader,
-            true,
-            Duration::from_millis(settings.card_wait_ms),
-        )?;
+        wait_for_card(reader, true, Duration::from_millis(settings.card_wait_ms))?;
         let mode = match settings.share {
             Share::Shared => ShareMode::Shared,
             Share::Exclusive => ShareMode::Exclusive,
         };
-        let card = ctx
-            .connect(&name, mode, Protocols::ANY)
-            .map_err(|e| transport_error(reader, "connect", e))?;
+        // SCardConnect can block (another application's transaction): connect on the worker and
+        // wait no longer than the command timeout.
         let (tx, rx) = mpsc::channel();
         let (closed_tx, closed_rx) = mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("pcsc-session".into())
             .spawn(move || {
-                worker(card, rx);
+                match ctx.connect(&name, mode, Protocols::ANY) {
+                    Ok(card) => {
+                        let _ = ready_tx.send(Ok(()));
+                        worker(card, rx);
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
                 let _ = closed_tx.send(());
             })
             .map_err(|e| TransportError::Io {
                 unit: format!("reader `{reader}`"),
                 detail: format!("cannot start the session thread: {e}"),
             })?;
+        let limit = Duration::from_millis(settings.command_timeout_ms);
+        match ready_rx.recv_timeout(limit) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(transport_error(reader, "connect", e)),
+            Err(_) => {
+                return Err(TransportError::Timeout {
+                    unit: format!("reader `{reader}`"),
+                    millis: settings.command_timeout_ms,
+                    what: "connect (another application holds the card)".into(),
+                });
+            }
+        }
         let mut t = PcscTransport {
             reader: reader.to_string(),
             label: format!("reader `{reader}`"),

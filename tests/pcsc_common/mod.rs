@@ -28,7 +28,9 @@ pub fn slots() -> MutexGuard<'static, ()> {
 pub fn services(test: &str) -> bool {
     let why = match mynacert::pcsc::list_readers() {
         Ok(r) if r.iter().any(|n| n == SLOT0) && r.iter().any(|n| n == SLOT1) => return true,
-        Ok(r) => format!("pcscd lists no vpcd reader (readers: {r:?}); is vsmartcard-vpcd installed?"),
+        Ok(r) => {
+            format!("pcscd lists no vpcd reader (readers: {r:?}); is vsmartcard-vpcd installed?")
+        }
         Err(e) => format!("{e}"),
     };
     if std::env::var("MYNACERT_REQUIRE_SERVICES").as_deref() == Ok("1") {

@@ -188,7 +188,12 @@ enum Ended {
     Lost,
 }
 
-fn run_slot(addr: SocketAddr, mut card: VpcdCard, control: Receiver<Control>, status: Arc<SlotStatus>) {
+fn run_slot(
+    addr: SocketAddr,
+    mut card: VpcdCard,
+    control: Receiver<Control>,
+    status: Arc<SlotStatus>,
+) {
     let mut inserted = true;
     loop {
         match control.try_recv() {

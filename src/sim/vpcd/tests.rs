@@ -109,11 +109,13 @@ fn card_side_answers_atr_and_apdus_and_not_power_requests() {
 
 #[test]
 fn a_reset_clears_the_verified_pin_of_the_real_applet() {
-    let applet = std::sync::Arc::new(std::sync::Mutex::new(crate::sim::card::JpkiApplet::with_contents(
-        crate::sim::card::AppletKind::Card,
-        crate::sim::card::AppletFlags::default(),
-        test_support::taro_card(),
-    )));
+    let applet = std::sync::Arc::new(std::sync::Mutex::new(
+        crate::sim::card::JpkiApplet::with_contents(
+            crate::sim::card::AppletKind::Card,
+            crate::sim::card::AppletFlags::default(),
+            test_support::taro_card(),
+        ),
+    ));
     let a = applet.clone();
     let mut card = VpcdCard::new(
         crate::sim::card::JpkiApplet::CARD_ATR.to_vec(),
@@ -121,8 +123,10 @@ fn a_reset_clears_the_verified_pin_of_the_real_applet() {
             if let Ok(mut g) = a.lock() {
                 g.power_cycle();
             }
-            Ok(Box::new(crate::sim::card::AppletTransport::shared("t", a.clone()))
-                as Box<dyn CardTransport>)
+            Ok(
+                Box::new(crate::sim::card::AppletTransport::shared("t", a.clone()))
+                    as Box<dyn CardTransport>,
+            )
         }),
     );
     let select = |c: &mut VpcdCard, apdu: Vec<u8>| c.handle(Request::Apdu(apdu));
@@ -136,7 +140,17 @@ fn a_reset_clears_the_verified_pin_of_the_real_applet() {
     let mut verify = vec![0x00, 0x20, 0x00, 0x80, 0x04];
     verify.extend_from_slice(test_support::AUTH_PIN.as_bytes());
     assert_eq!(select(&mut card, verify), Ok(Some(vec![0x90, 0x00])));
-    assert!(applet.lock().map(|a| a.is_verified(crate::types::PinKind::Auth)).unwrap_or(false));
+    assert!(
+        applet
+            .lock()
+            .map(|a| a.is_verified(crate::types::PinKind::Auth))
+            .unwrap_or(false)
+    );
     card.handle(Request::Reset).expect("reset");
-    assert!(!applet.lock().map(|a| a.is_verified(crate::types::PinKind::Auth)).unwrap_or(true));
+    assert!(
+        !applet
+            .lock()
+            .map(|a| a.is_verified(crate::types::PinKind::Auth))
+            .unwrap_or(true)
+    );
 }
