@@ -5,6 +5,8 @@ set -euo pipefail
 
 # System packages needed by the build and the tests (Debian 12). Later transports add theirs here.
 MYNACERT_PACKAGES=(pkg-config)
+# PC/SC: readers, the vpcd virtual reader for served virtual cards, OpenSC for interop tests.
+MYNACERT_PACKAGES+=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc)
 
 need=()
 for p in "${MYNACERT_PACKAGES[@]}"; do

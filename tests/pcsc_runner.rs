@@ -122,20 +122,21 @@ struct Killer<'a> {
 impl Reporter for Killer<'_> {
     fn event(&mut self, event: &RunEvent<'_>) {
         match event {
-            RunEvent::StepFinished { scenario, step } => {
-                if self.killed_in.is_none() && step.name.starts_with("provision") {
-                    self.server.remove(0);
-                    assert!(self.server.wait_connected(0, false, WAIT));
-                    pcsc::wait_for_card(SLOT1, false, WAIT).expect("pcscd sees the removal");
-                    self.killed_in = Some(scenario.to_string());
-                }
+            RunEvent::StepFinished { scenario, step }
+                if self.killed_in.is_none() && step.name.starts_with("provision") =>
+            {
+                self.server.remove(0);
+                assert!(self.server.wait_connected(0, false, WAIT));
+                pcsc::wait_for_card(SLOT1, false, WAIT).expect("pcscd sees the removal");
+                self.killed_in = Some(scenario.to_string());
             }
-            RunEvent::ScenarioFinished { result, .. } => {
-                if self.killed_in.as_deref() == Some(result.scenario.as_str()) && !self.restored {
-                    self.server.insert(0);
-                    pcsc::wait_for_card(SLOT1, true, WAIT).expect("phone back on the reader");
-                    self.restored = true;
-                }
+            RunEvent::ScenarioFinished { result, .. }
+                if self.killed_in.as_deref() == Some(result.scenario.as_str())
+                    && !self.restored =>
+            {
+                self.server.insert(0);
+                pcsc::wait_for_card(SLOT1, true, WAIT).expect("phone back on the reader");
+                self.restored = true;
             }
             _ => {}
         }
