@@ -184,19 +184,33 @@ fn the_check_verifies_p256_signatures_of_a_phone_se() {
 
 #[test]
 fn the_check_fails_on_a_wrong_pin_and_on_a_foreign_ca() {
-    let applet = JpkiApplet::with_contents(
+    let foreign = JpkiApplet::with_contents(
         AppletKind::Card,
         AppletFlags::default(),
         test_support::taro_card(),
     );
     let r = check_token(
-        AppletTransport::new("virtual reader", applet),
-        &secrets("0000", SIGN_PIN),
+        AppletTransport::new("virtual reader", foreign),
+        &secrets(AUTH_PIN, SIGN_PIN),
     );
     assert!(!r.passed());
     assert_eq!(
         r.item("auth certificate").map(|i| i.outcome),
         Some(Outcome::Fail)
+    );
+    let good = JpkiApplet::with_contents(
+        AppletKind::Card,
+        AppletFlags::default(),
+        self_rooted(test_support::taro_card()),
+    );
+    let r = check_token(
+        AppletTransport::new("virtual reader", good),
+        &secrets("0000", SIGN_PIN),
+    );
+    assert!(!r.passed());
+    assert_eq!(
+        r.item("auth certificate").map(|i| i.outcome),
+        Some(Outcome::Pass)
     );
     assert_eq!(r.item("auth PIN").map(|i| i.outcome), Some(Outcome::Fail));
     assert_eq!(
