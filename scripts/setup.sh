@@ -7,6 +7,8 @@ set -euo pipefail
 MYNACERT_PACKAGES=(pkg-config)
 # Results: xmllint validates JUnit against fixtures/schemas/junit-10.xsd; chromium renders the HTML report.
 MYNACERT_PACKAGES+=(libxml2-utils chromium)
+# PC/SC: readers, the vpcd virtual reader for served virtual cards, OpenSC for interop tests.
+MYNACERT_PACKAGES+=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc)
 
 need=()
 for p in "${MYNACERT_PACKAGES[@]}"; do

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod journal;
 pub mod jpki;
 pub mod lab;
+pub mod pcsc;
 pub mod phone;
 pub mod profile;
 pub mod report;

@@ -3,6 +3,8 @@
 
 mod commands;
 pub mod results;
+pub mod reader;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -43,6 +45,12 @@ pub enum Command {
     /// The supported-device list (対応機種一覧).
     #[command(subcommand)]
     DeviceList(results::DeviceListCommand),
+    /// PC/SC readers: list them, or run the bench smoke check on the card or phone lying on each.
+    #[command(subcommand)]
+    Reader(reader::ReaderCommand),
+    /// The virtual lab on real stacks (`lab serve`: cards on vpcd for pcscd).
+    #[command(subcommand)]
+    Lab(serve::LabCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +103,8 @@ pub fn main() -> i32 {
         Command::Keygen(a) => results::keygen(&a),
         Command::Bundle(c) => results::bundle_cmd(&c),
         Command::DeviceList(c) => results::device_list(&c),
+        Command::Reader(cmd) => reader::reader(&root, &cmd),
+        Command::Lab(serve::LabCommand::Serve(args)) => serve::serve(&root, &args),
     };
     match r {
         Ok(code) => code,

@@ -375,6 +375,26 @@ impl VirtualLab {
     /// The in-process APDU path to a virtual SE or card (what a served vpcd card relays to). Each call
     /// is a new session: the applet is power-cycled (no selection, no PIN verified).
     pub fn in_process_apdu(&self, target: &ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
+        self.apdu_sessions().open(target)
+    }
+
+    /// A handle that opens in-process APDU sessions without borrowing the lab (for servers on threads).
+    pub fn apdu_sessions(&self) -> ApduSessions {
+        ApduSessions {
+            world: self.world.clone(),
+        }
+    }
+}
+
+/// Opens in-process APDU sessions to the virtual SEs and cards of one [`VirtualLab`]; cheap to clone.
+#[derive(Clone)]
+pub struct ApduSessions {
+    world: Arc<Mutex<World>>,
+}
+
+impl ApduSessions {
+    /// A new session to a virtual SE or card: the applet is power-cycled (no selection, no PIN verified).
+    pub fn open(&self, target: &ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
         let (r, name) = match target {
             ApduTarget::SecureElement(s) => (
                 AppletRef::Se(s.clone()),
@@ -386,7 +406,10 @@ impl VirtualLab {
             ),
         };
         {
-            let mut w = self.world()?;
+            let mut w = self
+                .world
+                .lock()
+                .map_err(|_| LabError::Setup("virtual lab state poisoned".into()))?;
             let applet = match &r {
                 AppletRef::Se(s) => w.env.ses.get_mut(s),
                 AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
