@@ -2,8 +2,8 @@
 //! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
 
 mod commands;
-pub mod results;
 pub mod reader;
+pub mod results;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
