@@ -2,6 +2,8 @@
 //! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
 
 mod commands;
+pub mod devices;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,6 +34,18 @@ pub enum Command {
         /// Suite files or directories (default: suites/).
         paths: Vec<PathBuf>,
     },
+    /// List units attached over ADB with model, Android version, fingerprint and matching profile.
+    Devices(devices::DevicesArgs),
+    /// The virtual lab on real wires.
+    #[command(subcommand)]
+    Lab(LabCommand),
+}
+
+/// `mynacert lab …`.
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Serve the virtual lab: each phone as an adbd on its own loopback port.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +94,8 @@ pub fn main() -> i32 {
         Command::Run(args) => commands::run(&root, &args),
         Command::Validate { paths } => commands::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),
+        Command::Devices(args) => devices::devices(&root, &args),
+        Command::Lab(LabCommand::Serve(args)) => serve::serve(&root, &args),
     };
     match r {
         Ok(code) => code,
