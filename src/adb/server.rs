@@ -181,16 +181,19 @@ fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) {
         };
         out.clear();
         let flow = conn.on_bytes(&buf[..n], &mut services, &mut out);
+        if flow == Ok(Flow::Disconnect) {
+            // Reboot / factory reset: the device goes down (no new connection from here on, so a host
+            // that reacts to the answer below cannot slip in), then comes back after its boot time.
+            if let Ok(mut b) = shared.booting_until.lock() {
+                *b = Some(Instant::now() + shared.config.boot_time);
+            }
+        }
         if !out.is_empty() && stream.write_all(&out).is_err() {
             break;
         }
         match flow {
             Ok(Flow::Continue) => {}
             Ok(Flow::Disconnect) => {
-                // Reboot / factory reset: the device goes down and comes back after its boot time.
-                if let Ok(mut b) = shared.booting_until.lock() {
-                    *b = Some(Instant::now() + shared.config.boot_time);
-                }
                 shared.drop_all();
                 break;
             }

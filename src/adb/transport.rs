@@ -9,10 +9,33 @@ use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use adb_client::server_device::ADBServerDevice;
 use adb_client::{ADBDeviceExt, RustADBError};
 use rsa::RsaPrivateKey;
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream, ToSocketAddrs};
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Serials (ADB serial) told to reboot or reset and not seen back yet: a new transport to one of them
+/// waits for it first, like the one that sent the command.
+static REBOOTING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+fn mark_rebooting(serial: &str, on: bool) {
+    if let Ok(mut set) = REBOOTING.lock() {
+        if on {
+            set.insert(serial.to_string());
+        } else {
+            set.remove(serial);
+        }
+    }
+}
+
+fn is_rebooting(serial: &str) -> bool {
+    REBOOTING
+        .lock()
+        .map(|s| s.contains(serial))
+        .unwrap_or(false)
+}
 
 /// The default adb server port.
 pub const DEFAULT_SERVER_PORT: u16 = 5037;
@@ -215,7 +238,7 @@ impl AdbShellTransport {
             },
             boot_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
-            rebooting: false,
+            rebooting: is_rebooting(serial),
         }
     }
 
@@ -231,7 +254,7 @@ impl AdbShellTransport {
             },
             boot_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
-            rebooting: false,
+            rebooting: is_rebooting(&addr.to_string()),
         }
     }
 
@@ -256,6 +279,7 @@ impl AdbShellTransport {
             match r {
                 Ok(()) => {
                     self.rebooting = false;
+                    mark_rebooting(&self.serial, false);
                     return Ok(());
                 }
                 Err(e) if Instant::now() >= deadline => {
@@ -354,6 +378,7 @@ impl ShellTransport for AdbShellTransport {
         if dropping {
             // The device goes down: forget the connection, wait for it on the next command.
             self.rebooting = true;
+            mark_rebooting(&self.serial, true);
             if let Path_::Direct { conn, .. } = &mut self.path {
                 *conn = None;
             }

@@ -68,6 +68,9 @@ pub struct RunArgs {
     /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
     #[arg(long, default_value_t = 0)]
     pub retries: u32,
+    /// Seconds to wait for a unit that dropped off mid-scenario before quarantining it.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub unit_return_timeout: u64,
     /// Where run directories go.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
