@@ -5,6 +5,7 @@ set -euo pipefail
 
 # System packages needed by the build and the tests (Debian 12). Later transports add theirs here.
 MYNACERT_PACKAGES=(pkg-config)
+MYNACERT_PACKAGES+=(adb) # Debian's adb 29: the adb server the ADB tests drive
 
 need=()
 for p in "${MYNACERT_PACKAGES[@]}"; do

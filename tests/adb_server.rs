@@ -240,3 +240,28 @@ fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
     assert_eq!(got.1, expected.1, "verdicts differ through the adb server");
     assert!(b.iter().any(|r| r.status == ScenarioStatus::Passed));
 }
+
+#[test]
+fn adb_client_through_the_server_carries_exit_codes_and_files() {
+    use mynacert::adb::transport::AdbShellTransport;
+    use mynacert::transport::ShellTransport;
+    let Some(server) = server() else { return };
+    let f = fleet();
+    let served = ServedFleet::serve(&f.lab, 0, &AdbdConfig::default()).expect("serve");
+    let (serial, addr) = served.addresses().into_iter().next().expect("a unit");
+    connect_all(server, &[addr], "device");
+    let mut t = AdbShellTransport::via_server(server, &addr.to_string()).named(&serial);
+    for _ in 0..3 {
+        let ok = t.shell("getprop ro.serialno").expect("getprop");
+        assert_eq!(
+            (ok.stdout_text().trim(), ok.exit_code),
+            (serial.as_str(), Some(0))
+        );
+    }
+    let bad = t.shell("no-such-program").expect("runs");
+    assert_eq!(bad.exit_code, Some(127));
+    assert!(bad.stderr_text().contains("not found"));
+    t.push(b"bytes", "/sdcard/x.bin", 0o644).expect("push");
+    assert_eq!(t.pull("/sdcard/x.bin").expect("pull"), b"bytes");
+    disconnect_all(server, &[addr]);
+}

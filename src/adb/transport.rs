@@ -5,9 +5,10 @@
 
 use super::host::DirectConnection;
 use super::services::drops_connection;
+use super::shell_v2::{self, PacketDecoder};
 use crate::transport::{ShellOutput, ShellTransport, TransportError};
+use adb_client::RustADBError;
 use adb_client::server_device::ADBServerDevice;
-use adb_client::{ADBDeviceExt, RustADBError};
 use rsa::RsaPrivateKey;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -132,6 +133,90 @@ pub fn server_request(server: SocketAddrV4, request: &str) -> Result<String, Str
     }
 }
 
+fn server_io(serial: &str, what: &str, e: std::io::Error) -> TransportError {
+    TransportError::Io {
+        unit: serial.to_string(),
+        detail: format!("adb server: {what}: {e}"),
+    }
+}
+
+/// Reads `OKAY`, or `FAIL` + hex length + message (a missing, offline or unauthorized device is
+/// `Disconnected`).
+fn server_status(s: &mut TcpStream, serial: &str, what: &str) -> Result<(), TransportError> {
+    let mut status = [0u8; 4];
+    s.read_exact(&mut status)
+        .map_err(|e| server_io(serial, what, e))?;
+    if &status == b"OKAY" {
+        return Ok(());
+    }
+    let mut len = [0u8; 4];
+    let mut msg = String::new();
+    if s.read_exact(&mut len).is_ok()
+        && let Ok(n) = usize::from_str_radix(&String::from_utf8_lossy(&len), 16)
+    {
+        let mut b = vec![0u8; n.min(64 * 1024)];
+        if s.read_exact(&mut b).is_ok() {
+            msg = String::from_utf8_lossy(&b).into_owned();
+        }
+    }
+    if msg.contains("not found") || msg.contains("offline") || msg.contains("unauthorized") {
+        Err(TransportError::Disconnected {
+            unit: serial.to_string(),
+            detail: msg,
+        })
+    } else {
+        Err(TransportError::Protocol {
+            unit: serial.to_string(),
+            detail: format!("adb server refused {what}: {msg}"),
+        })
+    }
+}
+
+/// One shell-v2 command through an adb server: `host:transport:SERIAL`, then `shell,v2,raw:CMD` on the
+/// same connection, packets decoded until the server closes it.
+pub fn server_shell(
+    server: SocketAddrV4,
+    serial: &str,
+    command: &str,
+    timeout: Duration,
+) -> Result<ShellOutput, TransportError> {
+    let mut s = TcpStream::connect_timeout(&SocketAddr::V4(server), timeout)
+        .map_err(|e| server_io(serial, "connect", e))?;
+    let _ = s.set_nodelay(true);
+    let _ = s.set_read_timeout(Some(timeout.max(Duration::from_secs(30))));
+    let transport = format!("host:transport:{serial}");
+    s.write_all(format!("{:04x}{transport}", transport.len()).as_bytes())
+        .map_err(|e| server_io(serial, "write", e))?;
+    server_status(&mut s, serial, "transport")?;
+    let service = format!("shell,v2,raw:{command}");
+    s.write_all(format!("{:04x}{service}", service.len()).as_bytes())
+        .map_err(|e| server_io(serial, "write", e))?;
+    server_status(&mut s, serial, "shell")?;
+    let mut dec = PacketDecoder::default();
+    let mut out = ShellOutput::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => return Err(server_io(serial, "read", e)),
+        };
+        dec.feed(&buf[..n]);
+        while let Some(p) = dec.next_packet() {
+            match p.id {
+                shell_v2::id::STDOUT => out.stdout.extend_from_slice(&p.data),
+                shell_v2::id::STDERR => out.stderr.extend_from_slice(&p.data),
+                shell_v2::id::EXIT => out.exit_code = p.data.first().copied(),
+                _ => {}
+            }
+        }
+        if out.exit_code.is_some() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// Reads an adb host key (`~/.android/adbkey`, PKCS#8 or PKCS#1 PEM).
 pub fn load_host_key(path: &Path) -> Result<RsaPrivateKey, String> {
     use rsa::pkcs1::DecodeRsaPrivateKey;
@@ -155,14 +240,14 @@ enum Path_ {
     },
     Direct {
         addr: SocketAddr,
-        key: Option<RsaPrivateKey>,
-        conn: Option<DirectConnection>,
+        key: Option<Box<RsaPrivateKey>>,
+        conn: Option<Box<DirectConnection>>,
     },
 }
 
 /// A phone reached over ADB.
 pub struct AdbShellTransport {
-    serial: String,
+    adb_serial: String,
     name: String,
     path: Path_,
     /// How long to wait for a device to come back after a reboot or factory reset.
@@ -178,7 +263,7 @@ impl std::fmt::Debug for AdbShellTransport {
             Path_::Server { server, .. } => format!("server {server}"),
             Path_::Direct { addr, .. } => format!("direct {addr}"),
         };
-        write!(f, "AdbShellTransport({} via {how})", self.serial)
+        write!(f, "AdbShellTransport({} via {how})", self.adb_serial)
     }
 }
 
@@ -230,7 +315,7 @@ impl AdbShellTransport {
     /// Through an adb server (adb_client), to the device with this serial.
     pub fn via_server(server: SocketAddrV4, serial: &str) -> Self {
         AdbShellTransport {
-            serial: serial.to_string(),
+            adb_serial: serial.to_string(),
             name: serial.to_string(),
             path: Path_::Server {
                 device: ADBServerDevice::new(serial.to_string(), Some(server)),
@@ -245,11 +330,11 @@ impl AdbShellTransport {
     /// Straight to a device's adbd over TCP (no server), authenticating with `key` when asked.
     pub fn direct(addr: SocketAddr, key: Option<RsaPrivateKey>) -> Self {
         AdbShellTransport {
-            serial: addr.to_string(),
+            adb_serial: addr.to_string(),
             name: addr.to_string(),
             path: Path_::Direct {
                 addr,
-                key,
+                key: key.map(Box::new),
                 conn: None,
             },
             boot_timeout: Duration::from_secs(120),
@@ -279,7 +364,7 @@ impl AdbShellTransport {
             match r {
                 Ok(()) => {
                     self.rebooting = false;
-                    mark_rebooting(&self.serial, false);
+                    mark_rebooting(&self.adb_serial, false);
                     return Ok(());
                 }
                 Err(e) if Instant::now() >= deadline => {
@@ -316,7 +401,7 @@ impl AdbShellTransport {
                 Path_::Direct { conn, .. } => *conn = None,
                 Path_::Server { server, .. } => {
                     // A TCP device the server dropped: ask it to reconnect now rather than in ~10 s.
-                    if let Ok(SocketAddr::V4(a)) = self.serial.parse::<SocketAddr>() {
+                    if let Ok(SocketAddr::V4(a)) = self.adb_serial.parse::<SocketAddr>() {
                         let _ = server_request(*server, &format!("host:connect:{a}"));
                     }
                 }
@@ -334,22 +419,23 @@ impl AdbShellTransport {
             });
         };
         if conn.is_none() {
-            *conn = Some(DirectConnection::connect(*addr, key.as_ref(), timeout)?);
+            *conn = Some(Box::new(DirectConnection::connect(
+                *addr,
+                key.as_deref(),
+                timeout,
+            )?));
         }
-        conn.as_mut().ok_or_else(|| TransportError::Io {
+        conn.as_deref_mut().ok_or_else(|| TransportError::Io {
             unit: addr.to_string(),
             detail: "no connection".into(),
         })
     }
 
     fn raw_shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
-        if let Path_::Server { device, .. } = &mut self.path {
-            let mut out = ShellOutput::default();
-            let code = device
-                .shell_command(&command, Some(&mut out.stdout), Some(&mut out.stderr))
-                .map_err(|e| map_adb(&self.name, e))?;
-            out.exit_code = code;
-            return Ok(out);
+        if let Path_::Server { server, .. } = &self.path {
+            // Not adb_client's `shell_command`: 3.2 drops the shell-v2 exit code when the stream ends
+            // after the exit packet (it always does) and asks for the features on a second connection.
+            return server_shell(*server, &self.adb_serial, command, self.connect_timeout);
         }
         self.direct_conn()?.shell(command)
     }
@@ -378,7 +464,7 @@ impl ShellTransport for AdbShellTransport {
         if dropping {
             // The device goes down: forget the connection, wait for it on the next command.
             self.rebooting = true;
-            mark_rebooting(&self.serial, true);
+            mark_rebooting(&self.adb_serial, true);
             if let Path_::Direct { conn, .. } = &mut self.path {
                 *conn = None;
             }
@@ -399,7 +485,7 @@ impl ShellTransport for AdbShellTransport {
             Path_::Server { device, .. } => {
                 let mut reader = data;
                 device
-                    .push(&mut reader, &remote_path)
+                    .push(&mut reader, remote_path)
                     .map_err(|e| map_adb(&serial, e))
             }
             Path_::Direct { .. } => t.direct_conn()?.push(data, remote_path, mode),
