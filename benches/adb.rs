@@ -1,7 +1,7 @@
-//! One `getprop`-level driver step against the same served virtual phone, four ways:
-//! adb_client through Debian's adb server (persistent `ADBServerDevice`), our direct-TCP client
-//! (persistent connection), `adb -s SERIAL shell …` spawned per command, and adb_client's own direct-TCP
-//! device (`ADBTcpDevice`, measured ~44 ms/command). Prints medians and the ratios for the README.
+//! One `getprop`-level driver step against the same served virtual phone: `AdbShellTransport` through
+//! Debian's adb server and straight over TCP (persistent connection), adb_client's
+//! `ADBServerDevice::shell_command`, `adb -s SERIAL shell …` spawned per command, and adb_client's
+//! direct-TCP device (`ADBTcpDevice`, ~44 ms/command). Prints medians and the ratios for the README.
 //!
 //! Uses the adb server of `ADB_SERVER_SOCKET` when set, else starts `adb -P 15038 nodaemon server` with a
 //! temporary HOME and stops it at the end.
@@ -134,6 +134,12 @@ fn bench(c: &mut Criterion) {
     let m_server = median_ms(200, &mut server_step);
     let m_direct = median_ms(200, &mut direct_step);
     let m_cli = median_ms(40, || cli_step(srv.addr, &serial));
+    let mut dev = adb_client::server_device::ADBServerDevice::new(serial.clone(), Some(srv.addr));
+    let m_client = median_ms(200, || {
+        let mut out = Vec::new();
+        dev.shell_command(&STEP, Some(&mut out), None)
+            .expect("ADBServerDevice step");
+    });
     let mut tcp = adb_client::tcp::ADBTcpDevice::new(addr).expect("ADBTcpDevice");
     let m_tcp = median_ms(10, || {
         let mut out = Vec::new();
@@ -141,8 +147,9 @@ fn bench(c: &mut Criterion) {
             .expect("ADBTcpDevice step");
     });
     println!("\nmedian per `{STEP}` step on loopback (same served virtual phone):");
-    println!("  adb_client via adb server (persistent):   {m_server:.3} ms");
-    println!("  direct TCP, mynacert host client:         {m_direct:.3} ms");
+    println!("  server path, AdbShellTransport:            {m_server:.3} ms");
+    println!("  adb_client ADBServerDevice::shell_command: {m_client:.3} ms (exit code lost)");
+    println!("  direct TCP, AdbShellTransport (own client): {m_direct:.3} ms");
     println!("  `adb -s SERIAL shell` spawned per command: {m_cli:.3} ms");
     println!("  adb_client ADBTcpDevice (direct TCP):      {m_tcp:.3} ms");
     println!(
@@ -152,7 +159,7 @@ fn bench(c: &mut Criterion) {
     );
 
     let mut g = c.benchmark_group("adb_step");
-    g.bench_function("server_adb_client", |b| b.iter(&mut server_step));
+    g.bench_function("server_path", |b| b.iter(&mut server_step));
     g.bench_function("direct_tcp_mynacert", |b| b.iter(&mut direct_step));
     g.sample_size(20);
     g.bench_function("cli_spawn_per_command", |b| {
