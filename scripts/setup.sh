@@ -5,6 +5,10 @@ set -euo pipefail
 
 # System packages needed by the build and the tests (Debian 12). Later transports add theirs here.
 MYNACERT_PACKAGES=(pkg-config)
+# Results: xmllint validates JUnit against fixtures/schemas/junit-10.xsd; chromium renders the HTML report.
+MYNACERT_PACKAGES+=(libxml2-utils chromium)
+# PC/SC: readers, the vpcd virtual reader for served virtual cards, OpenSC for interop tests.
+MYNACERT_PACKAGES+=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc)
 MYNACERT_PACKAGES+=(adb) # Debian's adb 29: the adb server the ADB tests drive
 
 need=()

@@ -7,10 +7,14 @@
 pub mod adb;
 pub mod apdu;
 pub mod authority;
+pub mod bundle;
 pub mod cli;
+pub mod devicelist;
 pub mod identity;
+pub mod journal;
 pub mod jpki;
 pub mod lab;
+pub mod pcsc;
 pub mod phone;
 pub mod profile;
 pub mod report;

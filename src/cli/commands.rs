@@ -4,8 +4,8 @@ use super::RunArgs;
 use crate::lab::virtual_lab::VirtualLab;
 use crate::lab::{LabFile, load_identities, load_profiles, load_yaml_file};
 use crate::profile::DeviceProfile;
-use crate::report::verdict::{exit_code, verdicts};
-use crate::report::{ConsoleReporter, RunReport, SuiteRef, new_run_id, render_table};
+use crate::report::verdict::exit_code;
+use crate::report::{ConsoleReporter, new_run_id, render_table};
 use crate::runner::{Job, RunOptions, Runner};
 use crate::scenario::{LoadErrors, SuiteSet, ValidationContext, load_paths, render_list};
 use std::io::IsTerminal;
@@ -19,6 +19,9 @@ pub enum CliError {
     /// Bad input files or arguments (exit 2).
     #[error("{0}")]
     Invalid(String),
+    /// Bad input whose problems were already printed one by one (exit 2, no hint).
+    #[error("{0}")]
+    Reported(String),
     /// The lab or the machine failed (exit 3).
     #[error("{0}")]
     Infra(String),
@@ -27,7 +30,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Invalid(_) => 2,
+            CliError::Invalid(_) | CliError::Reported(_) => 2,
             CliError::Infra(_) => 3,
         }
     }
@@ -36,7 +39,7 @@ impl CliError {
             CliError::Invalid(_) => {
                 Some("`mynacert validate` checks every file and points at each problem")
             }
-            CliError::Infra(_) => None,
+            CliError::Reported(_) | CliError::Infra(_) => None,
         }
     }
 }
@@ -50,6 +53,16 @@ pub fn project_root(given: Option<&Path>) -> PathBuf {
         return PathBuf::from(".");
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn invalid_all(errors: &[crate::scenario::LoadError]) -> CliError {
+    CliError::Invalid(
+        errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 fn errors_to_string(errors: &LoadErrors) -> String {
@@ -158,9 +171,9 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
         for p in &problems {
             eprintln!("{p}");
         }
-        Err(CliError::Invalid(format!(
-            "{} file(s) checked, problems found",
-            checked
+        Err(CliError::Reported(format!(
+            "{checked} file(s) checked, {} problem(s)",
+            problems.len()
         )))
     }
 }
@@ -176,14 +189,8 @@ pub struct Prepared {
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
 pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     let set = load_suites(root, &[])?;
-    let profiles = load_profiles(&root.join("devices").join("models")).map_err(|e| {
-        CliError::Invalid(
-            e.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
+    let profiles =
+        load_profiles(&root.join("devices").join("models")).map_err(|e| invalid_all(&e))?;
     let lab_path = if args.lab.is_absolute() {
         args.lab.clone()
     } else {
@@ -201,15 +208,8 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
             )));
         }
     }
-    let identities =
-        load_identities(&root.join("fixtures"), &lab_file.identities).map_err(|e| {
-            CliError::Invalid(
-                e.iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })?;
+    let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
+        .map_err(|e| invalid_all(&e))?;
     let lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
         .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
     let jobs = plan_jobs(&set, &profiles, args)?;
@@ -268,13 +268,32 @@ fn plan_jobs(
     Ok(jobs)
 }
 
-/// `mynacert run`.
+/// `mynacert run`: journal every finished step and scenario into `<out>/<run-id>/journal.jsonl`, then
+/// build every report from that journal.
 pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
-    let started = crate::runner::now();
     let mut prepared = prepare(root, args)?;
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        root.join(&args.out)
+    };
+    let run_dir = out.join(new_run_id());
+    let run_id = run_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut journal = crate::journal::start_run(
+        &run_dir,
+        &run_id,
+        &mut prepared.lab,
+        &prepared.set,
+        &prepared.profiles,
+    )
+    .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
+    eprintln!("run directory: {}", run_dir.display());
     let progress = !args.no_progress && std::io::stderr().is_terminal();
     let mut reporter = ConsoleReporter::new(progress, args.verbose);
-    let output = {
+    {
         let mut runner = Runner::new(
             &mut prepared.lab,
             RunOptions {
@@ -282,39 +301,25 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
                 unit_return_timeout: std::time::Duration::from_secs(args.unit_return_timeout),
             },
         );
-        runner.run(&prepared.jobs, &mut reporter)
-    };
+        let mut fanout = crate::journal::Fanout(vec![&mut reporter, &mut journal]);
+        runner.run(&prepared.jobs, &mut fanout);
+    }
     drop(reporter);
-    let profile = prepared.set.profile.as_ref().map(|(_, p)| p);
-    let v = verdicts(&prepared.profiles, profile, &output.scenarios);
-    let report = RunReport {
-        run_id: new_run_id(),
-        harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        lab: crate::lab::Lab::id(&prepared.lab).to_string(),
-        started,
-        finished: crate::runner::now(),
-        certification_profile: profile.map(|p| p.profile.clone()),
-        suite_version: profile.map(|p| p.version.clone()),
-        suites: prepared
-            .set
-            .suites
-            .iter()
-            .map(|s| SuiteRef {
-                path: s.path.display().to_string(),
-                digest: s.digest.clone(),
-            })
-            .collect(),
-        verdicts: v.clone(),
-        scenarios: output.scenarios,
-    };
-    let out = if args.out.is_absolute() {
-        args.out.clone()
-    } else {
-        root.join(&args.out)
-    };
-    let path = report.write(&out).map_err(|e| {
-        CliError::Infra(format!("cannot write results under {}: {e}", out.display()))
+    if let Some(e) = journal.error() {
+        return Err(CliError::Infra(format!("journal incomplete: {e}")));
+    }
+    journal
+        .finish()
+        .map_err(|e| CliError::Infra(format!("cannot finish the journal: {e}")))?;
+    let j = crate::journal::read_journal(&run_dir).map_err(|e| CliError::Infra(e.to_string()))?;
+    let (report, files) = crate::report::write_reports(&run_dir, &j).map_err(|e| {
+        CliError::Infra(format!(
+            "cannot write reports in {}: {e}",
+            run_dir.display()
+        ))
     })?;
+    let v = report.verdicts;
+    let path = files.results;
     println!("\n{}", render_table(&v));
     println!("results: {}", path.display());
     let code = exit_code(&v);

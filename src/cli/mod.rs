@@ -3,6 +3,8 @@
 
 mod commands;
 pub mod devices;
+pub mod reader;
+pub mod results;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -34,18 +36,24 @@ pub enum Command {
         /// Suite files or directories (default: suites/).
         paths: Vec<PathBuf>,
     },
+    /// Rebuild results.json, junit.xml and report.html of a run from its journal.
+    Report(results::ReportArgs),
+    /// Make a lab signing key pair (P-256 ECDSA).
+    Keygen(results::KeygenArgs),
+    /// Signed result bundles.
+    #[command(subcommand)]
+    Bundle(results::BundleCommand),
+    /// The supported-device list (対応機種一覧).
+    #[command(subcommand)]
+    DeviceList(results::DeviceListCommand),
+    /// PC/SC readers: list them, or run the bench smoke check on the card or phone lying on each.
+    #[command(subcommand)]
+    Reader(reader::ReaderCommand),
+    /// The virtual lab on real stacks (`lab serve`: cards on vpcd for pcscd).
+    #[command(subcommand)]
+    Lab(serve::LabCommand),
     /// List units attached over ADB with model, Android version, fingerprint and matching profile.
     Devices(devices::DevicesArgs),
-    /// The virtual lab on real wires.
-    #[command(subcommand)]
-    Lab(LabCommand),
-}
-
-/// `mynacert lab …`.
-#[derive(Debug, Subcommand)]
-pub enum LabCommand {
-    /// Serve the virtual lab: each phone as an adbd on its own loopback port.
-    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,8 +105,13 @@ pub fn main() -> i32 {
         Command::Run(args) => commands::run(&root, &args),
         Command::Validate { paths } => commands::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),
+        Command::Report(a) => results::report(&a),
+        Command::Keygen(a) => results::keygen(&a),
+        Command::Bundle(c) => results::bundle_cmd(&c),
+        Command::DeviceList(c) => results::device_list(&c),
+        Command::Reader(cmd) => reader::reader(&root, &cmd),
+        Command::Lab(serve::LabCommand::Serve(args)) => serve::serve(&root, &args),
         Command::Devices(args) => devices::devices(&root, &args),
-        Command::Lab(LabCommand::Serve(args)) => serve::serve(&root, &args),
     };
     match r {
         Ok(code) => code,

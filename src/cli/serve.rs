@@ -1,12 +1,181 @@
-//! `mynacert lab serve`: the virtual lab on real wires.
+//! `mynacert lab serve`: serves the embedded virtual lab on the real stacks a lab uses, so real tools
+//! (pcscd, OpenSC, `adb`) see its cards and phones. Cards and phone SEs go on vpcd slots (pcscd's
+//! virtual reader); phones over ADB are served by their own section.
 
 use super::commands::CliError;
 use crate::adb::auth::{AuthPolicy, parse_public_key};
 use crate::adb::fleet::ServedFleet;
 use crate::adb::server::AdbdConfig;
-use crate::lab::virtual_lab::VirtualLab;
-use crate::lab::{LabFile, load_identities, load_profiles};
+use crate::lab::virtual_lab::{ApduTarget, VirtualLab};
+use crate::lab::{Lab, LabFile, load_identities, load_profiles};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// `mynacert lab …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum LabCommand {
+    /// Serve the virtual lab's cards (and phones) to real tools until stopped.
+    Serve(ServeArgs),
+}
+
+/// Arguments of `mynacert lab serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Lab inventory file.
+    #[arg(long, default_value = "devices/lab.yaml")]
+    pub lab: PathBuf,
+    /// Stop after this many seconds (default: run until killed).
+    #[arg(long, value_name = "SECS")]
+    pub seconds: Option<u64>,
+
+    // ---- cards and phone SEs on vpcd (PC/SC) ----
+    /// A card on a vpcd slot: `IDENTITY` or `IDENTITY@SLOT` (slot 0 → port 35963, 1 → 35964); repeatable.
+    #[arg(long = "card", value_name = "ID[@SLOT]")]
+    pub cards: Vec<String>,
+    /// A phone in card emulation on a vpcd slot: `SERIAL` or `SERIAL@SLOT`; repeatable.
+    #[arg(long = "se", value_name = "SERIAL[@SLOT]")]
+    pub ses: Vec<String>,
+    /// Host where vpcd (pcscd) listens.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub vpcd_host: String,
+    // ---- phones (ADB): each virtual phone as an adbd on its own loopback port ----
+    /// Do not serve the phones over ADB.
+    #[arg(long)]
+    pub no_phones: bool,
+    /// First loopback port for the phones' adbds (one port per unit; keep clear of 5555-5585).
+    #[arg(long, default_value_t = 15100)]
+    pub adb_port_base: u16,
+    /// ADB authentication.
+    #[arg(long, value_enum, default_value_t = AuthMode::AcceptNew)]
+    pub auth: AuthMode,
+    /// `adbkey.pub` files whose keys are authorized; repeatable.
+    #[arg(long = "authorized-key", value_name = "FILE")]
+    pub authorized_keys: Vec<PathBuf>,
+    /// Write `SERIAL 127.0.0.1:PORT` lines here once the phones are served.
+    #[arg(long, value_name = "FILE")]
+    pub ports_file: Option<PathBuf>,
+}
+
+/// Loads the virtual lab of a lab file.
+pub fn load_virtual_lab(root: &Path, lab: &Path) -> Result<VirtualLab, CliError> {
+    let path = if lab.is_absolute() {
+        lab.to_path_buf()
+    } else {
+        root.join(lab)
+    };
+    let file = LabFile::load(&path).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let join = |e: Vec<crate::scenario::LoadError>| {
+        CliError::Invalid(
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    };
+    let profiles = load_profiles(&root.join("devices").join("models")).map_err(join)?;
+    let ids = load_identities(&root.join("fixtures"), &file.identities).map_err(join)?;
+    VirtualLab::build(&file, &profiles, ids, &root.join("fixtures"))
+        .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))
+}
+
+/// Parses `NAME` or `NAME@SLOT`; slots without `@` are numbered from `next`.
+fn slot_of(spec: &str, next: &mut u16) -> Result<(String, u16), CliError> {
+    match spec.rsplit_once('@') {
+        Some((name, slot)) => {
+            let n = slot.parse::<u16>().map_err(|_| {
+                CliError::Invalid(format!("`{spec}`: the slot after `@` must be a number"))
+            })?;
+            Ok((name.to_string(), n))
+        }
+        None => {
+            let n = *next;
+            *next += 1;
+            Ok((spec.to_string(), n))
+        }
+    }
+}
+
+fn card_slots(
+    lab: &VirtualLab,
+    args: &ServeArgs,
+) -> Result<Vec<crate::sim::vpcd::CardSlot>, CliError> {
+    let mut next = 0u16;
+    let mut out = Vec::new();
+    let mut add = |target: ApduTarget, slot: u16| -> Result<(), CliError> {
+        let port = crate::sim::vpcd::VPCD_PORT + slot;
+        let addr: SocketAddr = (args.vpcd_host.as_str(), port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| {
+                CliError::Invalid(format!("vpcd host `{}` does not resolve", args.vpcd_host))
+            })?;
+        out.push(crate::sim::vpcd::CardSlot { target, vpcd: addr });
+        Ok(())
+    };
+    for spec in &args.cards {
+        let (id, slot) = slot_of(spec, &mut next)?;
+        if !lab.identities().iter().any(|i| i.id == id) {
+            return Err(CliError::Invalid(format!(
+                "the lab holds no card of `{id}`"
+            )));
+        }
+        add(ApduTarget::Card(id), slot)?;
+    }
+    for spec in &args.ses {
+        let (serial, slot) = slot_of(spec, &mut next)?;
+        if !lab.units().iter().any(|u| u.serial == serial) {
+            return Err(CliError::Invalid(format!("the lab has no unit `{serial}`")));
+        }
+        add(ApduTarget::SecureElement(serial), slot)?;
+    }
+    Ok(out)
+}
+
+/// `mynacert lab serve`.
+pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
+    let lab = load_virtual_lab(root, &args.lab)?;
+    // ---- cards and phone SEs on vpcd ----
+    let slots = card_slots(&lab, args)?;
+    let cards = crate::sim::vpcd::serve_cards(&lab, &slots);
+    for s in &slots {
+        println!("serving {:?} on vpcd {}", s.target, s.vpcd);
+    }
+    // ---- phones (ADB) ----
+    let phones = if args.no_phones {
+        None
+    } else {
+        let fleet = serve_phones(&lab, args)?;
+        eprintln!(
+            "serving {} virtual phone(s) as adbd; `adb connect 127.0.0.1:PORT` each",
+            fleet.phones.len()
+        );
+        Some(fleet)
+    };
+    if slots.is_empty() && phones.is_none() {
+        return Err(CliError::Invalid(
+            "nothing to serve: give --card or --se, or drop --no-phones".into(),
+        ));
+    }
+    {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
+    let started = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        if args
+            .seconds
+            .is_some_and(|s| started.elapsed() >= Duration::from_secs(s))
+        {
+            break;
+        }
+    }
+    cards.stop();
+    drop(phones);
+    Ok(0)
+}
 
 // phones (ADB)
 
@@ -19,53 +188,6 @@ pub enum AuthMode {
     On,
     /// AUTH, and any offered public key is accepted (a user tapping "Always allow").
     AcceptNew,
-}
-
-/// Options of `mynacert lab serve`.
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// Lab inventory file.
-    #[arg(long, default_value = "devices/lab.yaml")]
-    pub lab: PathBuf,
-    /// First loopback port for the phones' adbds (one port per unit; keep clear of 5555-5585).
-    #[arg(long, default_value_t = 15100)]
-    pub adb_port_base: u16,
-    /// ADB authentication.
-    #[arg(long, value_enum, default_value_t = AuthMode::AcceptNew)]
-    pub auth: AuthMode,
-    /// `adbkey.pub` files whose keys are authorized; repeatable.
-    #[arg(long = "authorized-key", value_name = "FILE")]
-    pub authorized_keys: Vec<PathBuf>,
-    /// Write `SERIAL 127.0.0.1:PORT` lines here once serving.
-    #[arg(long, value_name = "FILE")]
-    pub ports_file: Option<PathBuf>,
-    /// Stop after this many seconds (default: serve until killed).
-    #[arg(long, value_name = "SECS")]
-    pub duration: Option<u64>,
-}
-
-fn joined(errors: &[crate::scenario::LoadError]) -> String {
-    errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Builds the virtual lab of a lab file (relative paths under `root`).
-pub fn build_lab(root: &Path, lab: &Path) -> Result<VirtualLab, CliError> {
-    let lab_path = if lab.is_absolute() {
-        lab.to_path_buf()
-    } else {
-        root.join(lab)
-    };
-    let lab_file = LabFile::load(&lab_path).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let profiles = load_profiles(&root.join("devices").join("models"))
-        .map_err(|e| CliError::Invalid(joined(&e)))?;
-    let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
-        .map_err(|e| CliError::Invalid(joined(&e)))?;
-    VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
-        .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))
 }
 
 fn adbd_config(args: &ServeArgs) -> Result<AdbdConfig, CliError> {
@@ -113,23 +235,3 @@ pub fn serve_phones(lab: &VirtualLab, args: &ServeArgs) -> Result<ServedFleet, C
 }
 
 // end of phones (ADB)
-
-/// `mynacert lab serve`.
-pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
-    let lab = build_lab(root, &args.lab)?;
-    let fleet = serve_phones(&lab, args)?;
-    eprintln!(
-        "serving {} virtual phone(s) as adbd; `adb connect 127.0.0.1:PORT` each",
-        fleet.phones.len()
-    );
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    match args.duration {
-        Some(s) => std::thread::sleep(std::time::Duration::from_secs(s)),
-        None => loop {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        },
-    }
-    drop(fleet);
-    Ok(0)
-}

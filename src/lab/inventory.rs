@@ -43,6 +43,10 @@ pub struct LabFile {
     /// Units (a virtual lab generates them when absent).
     #[serde(default)]
     pub units: Vec<UnitEntry>,
+    /// PC/SC readers and what lies on each (a phone's SE or an identity's card); SEs and cards with a
+    /// reader are read through it (see `pcsc::pcsc_connector`), the others in process.
+    #[serde(default)]
+    pub readers: Vec<crate::pcsc::ReaderEntry>,
 }
 
 fn two() -> usize {

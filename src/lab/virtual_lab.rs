@@ -2,14 +2,14 @@
 //! same transports (shell, APDU, authority) as a real lab.
 
 use super::inventory::{LabFile, LabKind};
-use super::world::{Borrowed, VirtualCard, World, WorldEnv, new_se};
+use super::world::{Borrowed, VirtualCard, World, WorldEnv, issue_contents, new_se};
 use super::{Lab, LabError, UnitInfo};
 use crate::identity::Identity;
 use crate::jpki::keys::load_rsa_key;
 use crate::phone::{FlowBook, PhoneDriver};
 use crate::profile::{DeviceProfile, Quirk};
 use crate::sim::authority::{HolderInfo, InProcessAuthority, VirtualAuthority};
-use crate::sim::card::{AppletFlags, AppletKind, JpkiApplet, JpkiContents, KeyMaterial};
+use crate::sim::card::{AppletFlags, AppletKind, JpkiApplet, KeyMaterial};
 use crate::sim::phone::VirtualPhone;
 use crate::transport::{
     AuthorityTransport, CardTransport, ShellOutput, ShellTransport, TransportError,
@@ -118,16 +118,6 @@ fn se_flags(profile: &DeviceProfile) -> AppletFlags {
     }
 }
 
-fn holder_of(identity: &Identity) -> HolderInfo {
-    HolderInfo {
-        person_id: identity.person_id.clone(),
-        name: identity.name.clone(),
-        address: identity.address.clone(),
-        birth_date: identity.birth_date.clone(),
-        sex: identity.sex,
-    }
-}
-
 fn make_card(
     identity: &Identity,
     authority: &Arc<Mutex<VirtualAuthority>>,
@@ -139,27 +129,20 @@ fn make_card(
     };
     let auth_key = KeyMaterial::Rsa(key(&identity.card.auth_key)?);
     let sign_key = KeyMaterial::Rsa(key(&identity.card.sign_key)?);
-    let holder = holder_of(identity);
+    let holder = HolderInfo::from_identity(identity);
     let mut authority = authority
         .lock()
         .map_err(|_| LabError::Setup("authority state poisoned".into()))?;
-    let (auth_cert, sign_cert) = authority
-        .issue_card(
-            &holder,
-            &JpkiApplet::public_key_spki_der(&auth_key),
-            &JpkiApplet::public_key_spki_der(&sign_key),
-        )
-        .map_err(|e| LabError::Setup(format!("card of {}: {e}", identity.id)))?;
-    let contents = JpkiContents {
-        auth_cert,
-        auth_ca: authority.ca_der(CertKind::Auth),
-        sign_cert,
-        sign_ca: authority.ca_der(CertKind::Sign),
-        auth_key,
-        sign_key,
-        auth_pin: identity.card.auth_pin.clone(),
-        sign_pin: identity.card.sign_password.clone(),
-    };
+    let contents = issue_contents(
+        &mut authority,
+        (auth_key, sign_key),
+        (
+            identity.card.auth_pin.clone(),
+            identity.card.sign_password.clone(),
+        ),
+        |a, auth, sign| a.issue_card(&holder, auth, sign),
+    )
+    .map_err(|e| LabError::Setup(format!("card of {}: {e}", identity.id)))?;
     Ok(VirtualCard {
         holder,
         applet: JpkiApplet::with_contents(AppletKind::Card, AppletFlags::default(), contents),
@@ -392,6 +375,26 @@ impl VirtualLab {
     /// The in-process APDU path to a virtual SE or card (what a served vpcd card relays to). Each call
     /// is a new session: the applet is power-cycled (no selection, no PIN verified).
     pub fn in_process_apdu(&self, target: &ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
+        self.apdu_sessions().open(target)
+    }
+
+    /// A handle that opens in-process APDU sessions without borrowing the lab (for servers on threads).
+    pub fn apdu_sessions(&self) -> ApduSessions {
+        ApduSessions {
+            world: self.world.clone(),
+        }
+    }
+}
+
+/// Opens in-process APDU sessions to the virtual SEs and cards of one [`VirtualLab`]; cheap to clone.
+#[derive(Clone)]
+pub struct ApduSessions {
+    world: Arc<Mutex<World>>,
+}
+
+impl ApduSessions {
+    /// A new session to a virtual SE or card: the applet is power-cycled (no selection, no PIN verified).
+    pub fn open(&self, target: &ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
         let (r, name) = match target {
             ApduTarget::SecureElement(s) => (
                 AppletRef::Se(s.clone()),
@@ -403,7 +406,10 @@ impl VirtualLab {
             ),
         };
         {
-            let mut w = self.world()?;
+            let mut w = self
+                .world
+                .lock()
+                .map_err(|_| LabError::Setup("virtual lab state poisoned".into()))?;
             let applet = match &r {
                 AppletRef::Se(s) => w.env.ses.get_mut(s),
                 AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),

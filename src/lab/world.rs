@@ -161,25 +161,18 @@ impl PhoneEnv for WorldEnv {
         let holder = self.holder(person)?;
         let auth_key = self.new_key(serial)?;
         let sign_key = self.new_key(serial)?;
-        let auth_spki = JpkiApplet::public_key_spki_der(&auth_key);
-        let sign_spki = JpkiApplet::public_key_spki_der(&sign_key);
         let mut authority = self.authority()?;
         if authority.is_suspended(person) {
             return Err(EnvError::Suspended);
         }
-        let (auth_cert, sign_cert) = authority
-            .issue_smartphone(&holder, serial, &auth_spki, &sign_spki, revoke_previous)
-            .map_err(|e| EnvError::Refused(e.to_string()))?;
-        let contents = JpkiContents {
-            auth_cert,
-            auth_ca: authority.ca_der(CertKind::Auth),
-            sign_cert,
-            sign_ca: authority.ca_der(CertKind::Sign),
-            auth_key,
-            sign_key,
-            auth_pin: auth_pin.clone(),
-            sign_pin: Secret::new(sign_password.expose().to_ascii_uppercase()),
-        };
+        let sign_pin = Secret::new(sign_password.expose().to_ascii_uppercase());
+        let contents = issue_contents(
+            &mut authority,
+            (auth_key, sign_key),
+            (auth_pin.clone(), sign_pin),
+            |a, auth, sign| a.issue_smartphone(&holder, serial, auth, sign, revoke_previous),
+        )
+        .map_err(|e| EnvError::Refused(e.to_string()))?;
         drop(authority);
         self.pending
             .insert(serial.to_string(), Pending::Pair(Box::new(contents)));
@@ -296,6 +289,33 @@ impl PhoneEnv for WorldEnv {
             .insert(serial.to_string(), Pending::Sign(cert, Box::new(key)));
         Ok(())
     }
+}
+
+/// Has the authority issue a certificate pair for two keys and packs it with the keys and PINs, ready to
+/// install into an applet (a card at lab start, a phone SE at registration).
+pub(crate) fn issue_contents(
+    authority: &mut VirtualAuthority,
+    (auth_key, sign_key): (KeyMaterial, KeyMaterial),
+    (auth_pin, sign_pin): (Secret, Secret),
+    issue: impl FnOnce(
+        &mut VirtualAuthority,
+        &[u8],
+        &[u8],
+    ) -> Result<(Vec<u8>, Vec<u8>), crate::sim::authority::SimAuthorityError>,
+) -> Result<JpkiContents, crate::sim::authority::SimAuthorityError> {
+    let auth_spki = JpkiApplet::public_key_spki_der(&auth_key);
+    let sign_spki = JpkiApplet::public_key_spki_der(&sign_key);
+    let (auth_cert, sign_cert) = issue(authority, &auth_spki, &sign_spki)?;
+    Ok(JpkiContents {
+        auth_cert,
+        auth_ca: authority.ca_der(CertKind::Auth),
+        sign_cert,
+        sign_ca: authority.ca_der(CertKind::Sign),
+        auth_key,
+        sign_key,
+        auth_pin,
+        sign_pin,
+    })
 }
 
 /// The person id of a card or smartphone certificate: its subject CN.

@@ -1,50 +1,115 @@
-//! Reports: the results JSON of a run, the console reporter and the per-model table.
+//! Reports: every file a run leaves, as pure functions of its journal (`mynacert report RUN_DIR` rebuilds
+//! them): `results.json`, `junit.xml` (CI), `report.html` (people), plus the console reporter and table.
 
 mod console;
+pub mod html;
+pub mod junit;
 pub mod verdict;
 
 pub use console::{ConsoleReporter, render_table};
 
+use crate::journal::{Journal, SuiteRecord, UnitRecord};
 use crate::runner::result::ScenarioResult;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use verdict::ModelVerdict;
 
-/// A suite file as run.
-#[derive(Debug, Clone, Serialize)]
-pub struct SuiteRef {
-    pub path: String,
-    /// SHA-256 of the file bytes.
-    pub digest: String,
-}
-
 /// The results file of one run (`reports/<run-id>/results.json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     pub run_id: String,
     pub harness_version: String,
     pub lab: String,
     pub started: String,
+    /// When the run ended, or the time of the last journal line of an interrupted run.
     pub finished: String,
+    /// The run did not reach its end (killed or crashed): only finished scenarios are reported.
+    pub interrupted: bool,
     pub certification_profile: Option<String>,
     pub suite_version: Option<String>,
-    pub suites: Vec<SuiteRef>,
+    pub suites: Vec<SuiteRecord>,
+    pub units: Vec<UnitRecord>,
     pub verdicts: Vec<ModelVerdict>,
     pub scenarios: Vec<ScenarioResult>,
 }
 
 impl RunReport {
+    /// Builds the report from a journal (pure).
+    pub fn from_journal(j: &Journal) -> RunReport {
+        let h = &j.header;
+        let scenarios: Vec<ScenarioResult> = j.scenarios.iter().map(|s| s.result.clone()).collect();
+        let verdicts = verdict::verdicts(&h.models, h.certification.as_ref(), &scenarios);
+        let finished = match &j.footer {
+            Some(f) => f.finished.clone(),
+            None => j
+                .steps
+                .iter()
+                .map(|s| s.at.as_str())
+                .chain(j.scenarios.iter().map(|s| s.at.as_str()))
+                .max()
+                .unwrap_or(h.started.as_str())
+                .to_string(),
+        };
+        RunReport {
+            run_id: h.run_id.clone(),
+            harness_version: h.harness_version.clone(),
+            lab: h.lab.clone(),
+            started: h.started.clone(),
+            finished,
+            interrupted: j.interrupted(),
+            certification_profile: h.certification.as_ref().map(|c| c.profile.clone()),
+            suite_version: h.certification.as_ref().map(|c| c.version.clone()),
+            suites: h.suites.clone(),
+            units: h.units.clone(),
+            verdicts,
+            scenarios,
+        }
+    }
+
     /// Writes `results.json` under `dir/<run_id>/` and returns its path.
     pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
         let run_dir = dir.join(&self.run_id);
         std::fs::create_dir_all(&run_dir)?;
-        let path = run_dir.join("results.json");
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        let tmp = run_dir.join("results.json.tmp");
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(&tmp, &path)?;
-        Ok(path)
+        write_atomic(&run_dir.join("results.json"), &json)
     }
+}
+
+/// The files [`write_reports`] wrote.
+#[derive(Debug, Clone)]
+pub struct ReportFiles {
+    pub results: PathBuf,
+    pub junit: PathBuf,
+    pub html: PathBuf,
+}
+
+/// Writes `results.json`, `junit.xml` and `report.html` into the run directory, from the journal only.
+pub fn write_reports(run_dir: &Path, j: &Journal) -> std::io::Result<(RunReport, ReportFiles)> {
+    let report = RunReport::from_journal(j);
+    let json = serde_json::to_vec_pretty(&report).map_err(std::io::Error::other)?;
+    let results = write_atomic(&run_dir.join("results.json"), &json)?;
+    let xml = junit::render(j, &report).map_err(std::io::Error::other)?;
+    let junit = write_atomic(&run_dir.join("junit.xml"), xml.as_bytes())?;
+    let page = html::render(j, &report).map_err(std::io::Error::other)?;
+    let html = write_atomic(&run_dir.join("report.html"), page.as_bytes())?;
+    Ok((
+        report,
+        ReportFiles {
+            results,
+            junit,
+            html,
+        },
+    ))
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a report.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(path.to_path_buf())
 }
 
 /// A run id from the wall clock: `run-YYYYMMDDTHHMMSSZ-<pid>`.

@@ -1,15 +1,23 @@
-//! Verdicts per model, from scenario results and the certification profile.
+//! Verdicts per model, from scenario results and the certification rules (`suites/certification.yaml`,
+//! as recorded in the journal).
+//!
+//! - *supported*: every mandatory scenario passed on at least `required_units` distinct units of every
+//!   carrier variant the model claims;
+//! - *not supported*: an unsupported model whose unsupported-model scenarios all showed correct refusal
+//!   on the same coverage;
+//! - *conformance failures*: a deciding scenario failed; the rules broken are listed;
+//! - *incomplete*: infrastructure errors, or a deciding scenario not (yet) passed on enough units.
+//!   Infrastructure errors never make a verdict *failed*.
 
+use crate::journal::CertRules;
 use crate::profile::{DeviceProfile, Listing};
 use crate::runner::result::{ScenarioResult, ScenarioStatus};
-use crate::scenario::model::CertificationProfile;
 use crate::types::Rule;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 /// A model's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Every deciding scenario passed on every carrier variant.
@@ -38,7 +46,7 @@ impl Verdict {
 }
 
 /// What the profile says the verdict should be (the virtual fleet's defects are on purpose).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Expected {
     pub verdict: Verdict,
     pub rules: Vec<Rule>,
@@ -46,7 +54,7 @@ pub struct Expected {
 }
 
 /// One model's verdict and its grounds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelVerdict {
     pub model: String,
     pub maker: String,
@@ -86,21 +94,22 @@ pub fn expected_of(p: &DeviceProfile) -> Expected {
 }
 
 /// Verdict of every model that has results.
-pub fn verdicts(
-    profiles: &[Arc<DeviceProfile>],
-    cert: Option<&CertificationProfile>,
+pub fn verdicts<'p>(
+    profiles: impl IntoIterator<Item = &'p DeviceProfile>,
+    cert: Option<&CertRules>,
     results: &[ScenarioResult],
 ) -> Vec<ModelVerdict> {
     profiles
-        .iter()
+        .into_iter()
         .filter(|p| results.iter().any(|r| r.model == p.id))
         .map(|p| verdict_for(p, cert, results))
         .collect()
 }
 
-fn verdict_for(
+/// Verdict of one model (results of other models are ignored).
+pub fn verdict_for(
     p: &DeviceProfile,
-    cert: Option<&CertificationProfile>,
+    cert: Option<&CertRules>,
     results: &[ScenarioResult],
 ) -> ModelVerdict {
     let deciding: Option<&Vec<String>> = cert.map(|c| {
@@ -157,23 +166,37 @@ fn verdict_for(
     } else if passed + flaky == 0 {
         Verdict::NotRun
     } else {
-        // Every carrier variant needs each deciding scenario passed on enough units.
-        let mut missing = Vec::new();
-        for carrier in &p.carriers {
-            let ran: BTreeSet<&str> = mine
+        // Every carrier variant needs each deciding scenario passed on enough distinct units.
+        // A deciding scenario every execution of which was skipped does not apply to this model (its
+        // roles need capabilities the model lacks); one with no result at all was not run: a gap.
+        let ids: BTreeSet<&str> = match deciding {
+            Some(d) => d
+                .iter()
+                .map(String::as_str)
+                .filter(|id| {
+                    let of_id: Vec<_> = mine.iter().filter(|r| r.scenario == *id).collect();
+                    of_id.is_empty() || of_id.iter().any(|r| r.status != ScenarioStatus::Skipped)
+                })
+                .collect(),
+            None => mine
                 .iter()
                 .filter(|r| r.status != ScenarioStatus::Skipped)
                 .map(|r| r.scenario.as_str())
-                .collect();
-            for id in ran {
-                let units = mine
+                .collect(),
+        };
+        let mut missing = Vec::new();
+        for carrier in &p.carriers {
+            for id in &ids {
+                let units: BTreeSet<&str> = mine
                     .iter()
-                    .filter(|r| r.scenario == id && r.carrier.as_deref() == Some(carrier.as_str()))
+                    .filter(|r| r.scenario == *id && r.carrier.as_deref() == Some(carrier.as_str()))
                     .filter(|r| matches!(r.status, ScenarioStatus::Passed | ScenarioStatus::Flaky))
-                    .count();
-                if units < required {
+                    .filter_map(|r| r.unit.as_deref())
+                    .collect();
+                if units.len() < required {
                     missing.push(format!(
-                        "{id} passed on {units} {carrier} unit(s), {required} required"
+                        "{id} passed on {} {carrier} unit(s), {required} required",
+                        units.len()
                     ));
                 }
             }
@@ -224,5 +247,118 @@ pub fn exit_code(verdicts: &[ModelVerdict]) -> i32 {
         3
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::fixture::{attempt, model, result, rules};
+    use crate::runner::result::{AttemptStatus, Evidence};
+
+    fn run(
+        id: &str,
+        unit: &str,
+        carrier: &str,
+        statuses: &[AttemptStatus],
+        broken: &[Rule],
+    ) -> ScenarioResult {
+        let attempts = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| attempt(i as u32 + 1, *s, broken, Evidence::default()))
+            .collect();
+        result(id, "m", unit, carrier, &[Rule::R1], attempts)
+    }
+
+    fn verdict(cert: &CertRules, results: &[ScenarioResult]) -> ModelVerdict {
+        let p = model("m", "M-1", &["docomo", "au"], Listing::Supported);
+        verdict_for(&p, Some(cert), results)
+    }
+
+    use AttemptStatus::{Error, Failed, Passed};
+
+    #[test]
+    fn supported_needs_every_mandatory_scenario_on_every_carrier() {
+        let cert = rules("1", &["s/a", "s/b"], &[]);
+        let all = vec![
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/b", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+            run("s/b", "A1", "au", &[Failed, Passed], &[]),
+        ];
+        assert_eq!(verdict(&cert, &all).verdict, Verdict::Supported);
+        // A mandatory scenario never run on au: incomplete, and the note says which.
+        let v = verdict(&cert, &all[..3]);
+        assert_eq!(v.verdict, Verdict::Incomplete);
+        assert!(
+            v.notes
+                .iter()
+                .any(|n| n.contains("s/b") && n.contains("au"))
+        );
+    }
+
+    #[test]
+    fn required_units_are_distinct_units() {
+        let mut cert = rules("1", &["s/a"], &[]);
+        cert.required_units = 2;
+        let twice_on_one = vec![
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+            run("s/a", "A2", "au", &[Passed], &[]),
+        ];
+        assert_eq!(verdict(&cert, &twice_on_one).verdict, Verdict::Incomplete);
+        let mut two = twice_on_one.clone();
+        two[1] = run("s/a", "D2", "docomo", &[Passed], &[]);
+        assert_eq!(verdict(&cert, &two).verdict, Verdict::Supported);
+    }
+
+    #[test]
+    fn infrastructure_errors_make_incomplete_never_failed_and_failures_list_rules() {
+        let cert = rules("1", &["s/a"], &[]);
+        let errors = vec![
+            run("s/a", "D1", "docomo", &[Error, Error], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+        ];
+        let v = verdict(&cert, &errors);
+        assert_eq!(v.verdict, Verdict::Incomplete);
+        assert!(v.rules_broken.is_empty());
+        let failed = vec![
+            run("s/a", "D1", "docomo", &[Failed, Error], &[Rule::R4]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+        ];
+        let v = verdict(&cert, &failed);
+        assert_eq!(v.verdict, Verdict::ConformanceFailures);
+        assert_eq!(v.rules_broken, vec![Rule::R4]);
+    }
+
+    #[test]
+    fn an_unsupported_model_is_judged_on_the_refusal_scenarios() {
+        let cert = rules("1", &["s/a"], &["u/refuse"]);
+        let p = model("m", "U-1", &["docomo"], Listing::Unsupported);
+        let ok = vec![result(
+            "u/refuse",
+            "m",
+            "D1",
+            "docomo",
+            &[Rule::R8],
+            vec![attempt(1, Passed, &[], Evidence::default())],
+        )];
+        assert_eq!(
+            verdict_for(&p, Some(&cert), &ok).verdict,
+            Verdict::NotSupported
+        );
+        let bad = vec![result(
+            "u/refuse",
+            "m",
+            "D1",
+            "docomo",
+            &[Rule::R8],
+            vec![attempt(1, Failed, &[Rule::R8], Evidence::default())],
+        )];
+        let v = verdict_for(&p, Some(&cert), &bad);
+        assert_eq!(v.verdict, Verdict::ConformanceFailures);
+        assert_eq!(v.rules_broken, vec![Rule::R8]);
     }
 }

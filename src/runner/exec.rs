@@ -115,30 +115,8 @@ fn dispatch(ctx: &mut Context<'_>, step: &Step, ev: &mut Evidence) -> Result<Str
                 "provisioning",
             )
         }
-        Step::Register(p) => {
-            let id = ctx.identity(&p.identity)?;
-            let vars = secret_vars(ctx, &p.on, &id, &["phone_auth_pin"]);
-            let outcome = flow(ctx, &p.on, "register", &vars, ev)?;
-            judge(
-                ctx,
-                outcome,
-                p.expect_error.as_deref(),
-                p.rule,
-                "registration",
-            )
-        }
-        Step::OpenMyPage(p) => {
-            let id = ctx.identity(&p.identity)?;
-            let vars = secret_vars(ctx, &p.on, &id, &["phone_auth_pin"]);
-            let outcome = flow(ctx, &p.on, "open_my_page", &vars, ev)?;
-            judge(
-                ctx,
-                outcome,
-                p.expect_error.as_deref(),
-                p.rule,
-                "opening My Page",
-            )
-        }
+        Step::Register(p) => pin_flow(ctx, p, "register", "registration", ev),
+        Step::OpenMyPage(p) => pin_flow(ctx, p, "open_my_page", "opening My Page", ev),
         Step::Revoke(p) => {
             let id = ctx.identity(&p.identity)?;
             let mut vars = secret_vars(ctx, &p.on, &id, &[]);
@@ -296,6 +274,20 @@ fn feature_name(f: Feature) -> &'static str {
         Feature::Biometrics => "biometrics",
         Feature::SuspensionHelp => "suspension-help",
     }
+}
+
+/// A flow that needs only the phone's auth PIN (register, open My Page).
+fn pin_flow(
+    ctx: &mut Context<'_>,
+    p: &crate::scenario::model::PhoneIdentity,
+    flow_name: &str,
+    what: &str,
+    ev: &mut Evidence,
+) -> Result<String, StepFail> {
+    let id = ctx.identity(&p.identity)?;
+    let vars = secret_vars(ctx, &p.on, &id, &["phone_auth_pin"]);
+    let outcome = flow(ctx, &p.on, flow_name, &vars, ev)?;
+    judge(ctx, outcome, p.expect_error.as_deref(), p.rule, what)
 }
 
 /// Runs a driver call and records the command lines it sent.

@@ -2,11 +2,11 @@
 //! flaky is derived in one place ([`ScenarioResult::status`]).
 
 use crate::types::Rule;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Status of one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepStatus {
     Passed,
@@ -19,22 +19,22 @@ pub enum StepStatus {
 }
 
 /// Evidence kept for a step. Secrets are redacted before anything lands here.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Evidence {
     /// APDU trace, VERIFY/CHANGE data redacted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub apdu: Vec<String>,
     /// Shell command lines sent (typed secrets redacted).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
     /// The app's screen when the step ended (excerpt).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen: Option<String>,
     /// Authority status lines.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub authority: Vec<String>,
     /// Logcat excerpt.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logcat: Option<String>,
 }
 
@@ -50,7 +50,7 @@ impl Evidence {
 }
 
 /// One step as run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepRecord {
     /// 1-based position; setup steps are numbered in their own list.
     pub index: usize,
@@ -60,14 +60,14 @@ pub struct StepRecord {
     pub duration_ms: f64,
     pub message: String,
     /// Rules a failure breaks.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
-    #[serde(skip_serializing_if = "Evidence::is_empty")]
+    #[serde(default, skip_serializing_if = "Evidence::is_empty")]
     pub evidence: Evidence,
 }
 
 /// Outcome of one attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AttemptStatus {
     Passed,
@@ -76,7 +76,7 @@ pub enum AttemptStatus {
 }
 
 /// One attempt of a scenario.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     pub number: u32,
     pub status: AttemptStatus,
@@ -90,12 +90,12 @@ pub struct Attempt {
     /// Rules broken in this attempt.
     pub rules_broken: Vec<Rule>,
     /// One-line reason for a failure or error.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// Final status of a scenario on one binding, derived from its attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScenarioStatus {
     Passed,
@@ -121,7 +121,7 @@ impl ScenarioStatus {
 }
 
 /// One scenario on one binding of roles to units.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioResult {
     /// `suite/scenario`.
     pub scenario: String,
@@ -136,7 +136,7 @@ pub struct ScenarioResult {
     pub rules: Vec<Rule>,
     pub tags: Vec<String>,
     pub attempts: Vec<Attempt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
     /// Derived by [`ScenarioResult::derive_status`]; stored for readers of the JSON.
     pub status: ScenarioStatus,

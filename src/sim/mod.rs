@@ -4,3 +4,4 @@
 pub mod authority;
 pub mod card;
 pub mod phone;
+pub mod vpcd;

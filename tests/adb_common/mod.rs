@@ -81,8 +81,12 @@ pub fn summary(f: &Fleet, results: &[ScenarioResult]) -> (Vec<String>, String) {
             )
         })
         .collect();
-    let cert = f.set.profile.as_ref().map(|(_, p)| p);
-    let v = verdicts(&f.profiles, cert, results);
+    let cert = f
+        .set
+        .profile
+        .as_ref()
+        .map(|(_, p)| mynacert::journal::CertRules::from(p));
+    let v = verdicts(f.profiles.iter().map(|p| &**p), cert.as_ref(), results);
     (rows, format!("{v:?}"))
 }
 

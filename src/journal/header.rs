@@ -1,0 +1,86 @@
+//! Starting a run's journal: the header (suites copied into the run directory with their digests, the
+//! certification rules, model profiles, units with their build fingerprints).
+
+use super::FILE_NAME;
+use super::record::{CertRules, FORMAT, RunHeader, SuiteRecord, UnitRecord};
+use super::writer::JournalWriter;
+use crate::lab::Lab;
+use crate::profile::DeviceProfile;
+use crate::scenario::SuiteSet;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Every suite file of a set (the certification profile last) with its suite id.
+pub fn suite_files(set: &SuiteSet) -> Vec<(String, PathBuf)> {
+    let mut files: Vec<(String, PathBuf)> = set
+        .suites
+        .iter()
+        .map(|s| (s.suite.suite.clone(), s.path.clone()))
+        .collect();
+    if let Some((path, _)) = &set.profile {
+        files.push(("certification".into(), path.clone()));
+    }
+    files
+}
+
+/// Creates `run_dir` (which must not exist yet), copies the suite files as run into `run_dir/suites/`,
+/// asks every unit for its build fingerprint, and opens the journal with its header written.
+pub fn start_run(
+    run_dir: &Path,
+    run_id: &str,
+    lab: &mut dyn Lab,
+    set: &SuiteSet,
+    profiles: &[Arc<DeviceProfile>],
+) -> std::io::Result<JournalWriter> {
+    std::fs::create_dir_all(run_dir.parent().unwrap_or(Path::new(".")))?;
+    std::fs::create_dir(run_dir)?;
+    let suites_dir = run_dir.join("suites");
+    std::fs::create_dir(&suites_dir)?;
+    let mut suites = Vec::new();
+    for (id, path) in suite_files(set) {
+        // The bytes copied are the bytes digested: what the bundle carries is what was hashed.
+        let bytes = std::fs::read(&path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| format!("{id}.yaml"));
+        std::fs::write(suites_dir.join(&name), &bytes)?;
+        suites.push(SuiteRecord {
+            id,
+            file: format!("suites/{name}"),
+            digest: hex::encode(Sha256::digest(&bytes)),
+        });
+    }
+    let units_info = lab.units().to_vec();
+    let mut units = Vec::new();
+    for u in units_info {
+        let (fingerprint, fingerprint_error) = match lab.phone(&u.serial) {
+            Ok(mut d) => match d.props() {
+                Ok(p) => (Some(p.fingerprint), None),
+                Err(e) => (None, Some(format!("getprop: {e}"))),
+            },
+            Err(e) => (None, Some(format!("lab: {e}"))),
+        };
+        units.push(UnitRecord {
+            serial: u.serial.clone(),
+            model: u.profile.id.clone(),
+            carrier: u.carrier.clone(),
+            reference: u.reference,
+            fingerprint,
+            fingerprint_error,
+        });
+    }
+    let header = RunHeader {
+        format: FORMAT,
+        run_id: run_id.to_string(),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        lab: lab.id().to_string(),
+        started: crate::runner::now(),
+        certification: set.profile.as_ref().map(|(_, p)| CertRules::from(p)),
+        suites,
+        models: profiles.iter().map(|p| (**p).clone()).collect(),
+        units,
+    };
+    JournalWriter::create(&run_dir.join(FILE_NAME), &header)
+}

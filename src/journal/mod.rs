@@ -1,0 +1,27 @@
+//! The results journal: an append-only JSON-lines file (`journal.jsonl`) in the run directory.
+//!
+//! The first line describes the run (run id, harness version, lab, suites with their SHA-256 digests, the
+//! certification rules, the model profiles and every unit with its build fingerprint). Then one line per
+//! finished step and one per finished scenario, each written in one `write` and flushed as it finishes,
+//! and a last line when the run ends. A run killed with SIGKILL keeps every line written before; the
+//! reader tolerates a torn last line. Reports are pure functions of what [`read_journal`] returns.
+
+pub mod fixture;
+mod header;
+mod reader;
+mod record;
+mod writer;
+
+pub use header::{start_run, suite_files};
+pub use reader::{Journal, JournalError, read_journal};
+pub use record::{
+    CertRules, Entry, FORMAT, RunFooter, RunHeader, ScenarioEntry, StepEntry, SuiteRecord,
+    UnitRecord,
+};
+pub use writer::{Fanout, JournalWriter};
+
+/// The journal's file name inside a run directory.
+pub const FILE_NAME: &str = "journal.jsonl";
+
+#[cfg(test)]
+mod tests;

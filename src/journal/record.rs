@@ -1,0 +1,125 @@
+//! The journal's line types. Every line is one [`Entry`], tagged by `kind`.
+
+use crate::profile::DeviceProfile;
+use crate::runner::result::{ScenarioResult, StepRecord};
+use crate::scenario::model::CertificationProfile;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Journal format version written in the header.
+pub const FORMAT: u32 = 1;
+
+/// One line of the journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Entry {
+    /// First line: what is being run, where, with what.
+    Run(Box<RunHeader>),
+    /// A step finished (any attempt).
+    Step(Box<StepEntry>),
+    /// A scenario finished (all its attempts).
+    Scenario(Box<ScenarioEntry>),
+    /// The run ended normally.
+    Finished(RunFooter),
+}
+
+/// A suite file as run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteRecord {
+    /// Suite id (`provisioning`), or `certification` for the certification profile.
+    pub id: String,
+    /// Path inside the run directory's `suites/` copy.
+    pub file: String,
+    /// SHA-256 (hex) of the file bytes.
+    pub digest: String,
+}
+
+/// The certification rules a verdict is computed from (a copy of `suites/certification.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertRules {
+    pub profile: String,
+    /// Suite version recorded in results and in the device list.
+    pub version: String,
+    pub mandatory: Vec<String>,
+    pub unsupported: Vec<String>,
+    pub required_units: u32,
+}
+
+impl From<&CertificationProfile> for CertRules {
+    fn from(p: &CertificationProfile) -> Self {
+        CertRules {
+            profile: p.profile.clone(),
+            version: p.version.clone(),
+            mandatory: p.mandatory.clone(),
+            unsupported: p.unsupported.clone(),
+            required_units: p.required_units,
+        }
+    }
+}
+
+/// One phone unit of the lab as seen at the start of the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub serial: String,
+    /// Profile id of its model.
+    pub model: String,
+    pub carrier: String,
+    pub reference: bool,
+    /// `ro.build.fingerprint`, when the unit answered `getprop`.
+    pub fingerprint: Option<String>,
+    /// Why the fingerprint is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint_error: Option<String>,
+}
+
+/// The first line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunHeader {
+    pub format: u32,
+    pub run_id: String,
+    pub harness_version: String,
+    pub lab: String,
+    pub started: String,
+    pub certification: Option<CertRules>,
+    pub suites: Vec<SuiteRecord>,
+    /// Every model profile of the lab (verdicts need maker, carriers, expected listing).
+    pub models: Vec<DeviceProfile>,
+    pub units: Vec<UnitRecord>,
+}
+
+/// A finished step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepEntry {
+    pub run_id: String,
+    /// Wall-clock time the line was written (RFC 3339).
+    pub at: String,
+    /// `suite/scenario`.
+    pub scenario: String,
+    pub model: String,
+    pub unit: Option<String>,
+    /// 1-based attempt of the scenario.
+    pub attempt: u32,
+    pub step: StepRecord,
+}
+
+/// A finished scenario, with everything a report needs about it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioEntry {
+    pub run_id: String,
+    pub at: String,
+    /// 1-based position in the run.
+    pub index: usize,
+    /// SHA-256 of the suite file the scenario came from.
+    pub suite_digest: Option<String>,
+    /// Build fingerprint of every bound unit (serial → fingerprint).
+    pub fingerprints: BTreeMap<String, String>,
+    pub result: ScenarioResult,
+}
+
+/// The last line of a run that ended normally.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunFooter {
+    pub run_id: String,
+    pub finished: String,
+    pub scenarios: usize,
+}

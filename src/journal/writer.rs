@@ -1,0 +1,174 @@
+//! Appending to the journal as the run goes: a [`Reporter`] that writes one line per finished step and
+//! scenario, each in a single `write` followed by a flush (and `fsync` for scenario lines).
+
+use super::record::{Entry, RunFooter, RunHeader, ScenarioEntry, StepEntry};
+use crate::runner::{Reporter, RunEvent, now};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes the journal of one run.
+pub struct JournalWriter {
+    file: File,
+    path: PathBuf,
+    run_id: String,
+    /// Suite id → digest.
+    digests: BTreeMap<String, String>,
+    /// Serial → fingerprint.
+    fingerprints: BTreeMap<String, String>,
+    /// Current scenario (id, model, unit), attempt number and last step index seen.
+    current: Option<(String, String, Option<String>)>,
+    attempt: u32,
+    last_index: usize,
+    scenarios: usize,
+    error: Option<String>,
+}
+
+impl JournalWriter {
+    /// Creates the journal file (it must not exist) and writes the header line.
+    pub fn create(path: &Path, header: &RunHeader) -> std::io::Result<Self> {
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)?;
+        let mut w = JournalWriter {
+            file,
+            path: path.to_path_buf(),
+            run_id: header.run_id.clone(),
+            digests: header
+                .suites
+                .iter()
+                .map(|s| (s.id.clone(), s.digest.clone()))
+                .collect(),
+            fingerprints: header
+                .units
+                .iter()
+                .filter_map(|u| Some((u.serial.clone(), u.fingerprint.clone()?)))
+                .collect(),
+            current: None,
+            attempt: 1,
+            last_index: 0,
+            scenarios: 0,
+            error: None,
+        };
+        w.append(&Entry::Run(Box::new(header.clone())), true)?;
+        Ok(w)
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The first write error, if any happened (the run goes on; reports will say what is missing).
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Writes the closing line.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let footer = RunFooter {
+            run_id: self.run_id.clone(),
+            finished: now(),
+            scenarios: self.scenarios,
+        };
+        self.append(&Entry::Finished(footer), true)
+    }
+
+    fn append(&mut self, entry: &Entry, sync: bool) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.flush()?;
+        if sync {
+            self.file.sync_data()?;
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, entry: Entry, sync: bool) {
+        if let Err(e) = self.append(&entry, sync)
+            && self.error.is_none()
+        {
+            eprintln!(
+                "JOURNAL WRITE FAILED ({}): {e}; results after this point may be missing",
+                self.path.display()
+            );
+            self.error = Some(e.to_string());
+        }
+    }
+}
+
+impl Reporter for JournalWriter {
+    fn event(&mut self, event: &RunEvent<'_>) {
+        match event {
+            RunEvent::Started { .. } => {}
+            RunEvent::ScenarioStarted {
+                scenario,
+                model,
+                unit,
+                ..
+            } => {
+                self.current = Some((
+                    scenario.to_string(),
+                    model.to_string(),
+                    unit.map(str::to_string),
+                ));
+                self.attempt = 1;
+                self.last_index = 0;
+            }
+            RunEvent::StepFinished { scenario, step } => {
+                // Step numbering restarts with each attempt.
+                if step.index <= self.last_index {
+                    self.attempt += 1;
+                }
+                self.last_index = step.index;
+                let (model, unit) = match &self.current {
+                    Some((s, m, u)) if s == scenario => (m.clone(), u.clone()),
+                    _ => (String::new(), None),
+                };
+                let entry = StepEntry {
+                    run_id: self.run_id.clone(),
+                    at: now(),
+                    scenario: scenario.to_string(),
+                    model,
+                    unit,
+                    attempt: self.attempt,
+                    step: (*step).clone(),
+                };
+                self.record(Entry::Step(Box::new(entry)), false);
+            }
+            RunEvent::ScenarioFinished { index, result, .. } => {
+                self.scenarios += 1;
+                let suite = result.scenario.split('/').next().unwrap_or_default();
+                let fingerprints = result
+                    .bindings
+                    .values()
+                    .filter_map(|s| Some((s.clone(), self.fingerprints.get(s)?.clone())))
+                    .collect();
+                let entry = ScenarioEntry {
+                    run_id: self.run_id.clone(),
+                    at: now(),
+                    index: *index,
+                    suite_digest: self.digests.get(suite).cloned(),
+                    fingerprints,
+                    result: (*result).clone(),
+                };
+                self.record(Entry::Scenario(Box::new(entry)), true);
+                self.current = None;
+            }
+        }
+    }
+}
+
+/// Sends every event to several reporters, in order.
+pub struct Fanout<'a>(pub Vec<&'a mut dyn Reporter>);
+
+impl Reporter for Fanout<'_> {
+    fn event(&mut self, event: &RunEvent<'_>) {
+        for r in self.0.iter_mut() {
+            r.event(event);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The self-contained HTML report: one file, inline CSS and script, no network. Summary per model with
+//! verdict and the R1–R10 × model table, every scenario with a timeline of its steps per attempt, the
+//! failing step's evidence (APDU trace with secrets redacted, the screen, authority status, logcat), and
+//! filters by status, tag and model. Rendered with minijinja (auto-escaping, the template is `*.html`).
+
+use super::RunReport;
+use super::verdict::{ModelVerdict, Verdict};
+use crate::journal::Journal;
+use crate::runner::result::{Attempt, Evidence, ScenarioResult, ScenarioStatus, StepStatus};
+use crate::types::Rule;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+const TEMPLATE: &str = include_str!("templates/report.html");
+
+/// State of one rule for one model, from the scenarios that check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleCell {
+    /// Checked and broken.
+    Broken,
+    /// Checked, but an infrastructure error left a scenario without a verdict.
+    Error,
+    /// Checked, every scenario passed (some after a retry).
+    Flaky,
+    /// Checked, every scenario passed.
+    Passed,
+    /// No scenario of this run checks it on this model.
+    NotCovered,
+}
+
+/// The R1–R10 row of a model.
+pub fn rule_row(model: &str, results: &[ScenarioResult]) -> Vec<(Rule, RuleCell)> {
+    Rule::ALL
+        .iter()
+        .map(|rule| {
+            let mine: Vec<&ScenarioResult> = results
+                .iter()
+                .filter(|r| r.model == model && r.status != ScenarioStatus::Skipped)
+                .filter(|r| r.rules.contains(rule) || r.rules_broken().contains(rule))
+                .collect();
+            let cell = if mine.iter().any(|r| r.rules_broken().contains(rule)) {
+                RuleCell::Broken
+            } else if mine.is_empty() {
+                RuleCell::NotCovered
+            } else if mine.iter().any(|r| r.status == ScenarioStatus::Error) {
+                RuleCell::Error
+            } else if mine.iter().any(|r| r.status == ScenarioStatus::Flaky) {
+                RuleCell::Flaky
+            } else {
+                RuleCell::Passed
+            };
+            (*rule, cell)
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Cell {
+    rule: String,
+    state: RuleCell,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct ModelView<'a> {
+    v: &'a ModelVerdict,
+    verdict_label: &'static str,
+    verdict_class: &'static str,
+    cells: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct StepView {
+    phase: &'static str,
+    index: usize,
+    name: String,
+    status: String,
+    duration_ms: String,
+    message: String,
+    width: f64,
+}
+
+#[derive(Serialize)]
+struct AttemptView<'a> {
+    number: u32,
+    status: String,
+    duration_ms: String,
+    reason: Option<&'a str>,
+    steps: Vec<StepView>,
+    failing_step: Option<String>,
+    evidence: Option<&'a Evidence>,
+}
+
+#[derive(Serialize)]
+struct ScenarioView<'a> {
+    r: &'a ScenarioResult,
+    status: &'static str,
+    label: &'static str,
+    duration_ms: String,
+    reason: Option<&'a str>,
+    rules: Vec<String>,
+    rules_broken: Vec<String>,
+    attempts: Vec<AttemptView<'a>>,
+    fingerprint: Option<&'a str>,
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Supported => "ok",
+        Verdict::NotSupported => "ok",
+        Verdict::ConformanceFailures => "fail",
+        Verdict::Incomplete => "error",
+        Verdict::NotRun => "skip",
+    }
+}
+
+fn status_key(s: ScenarioStatus) -> &'static str {
+    match s {
+        ScenarioStatus::Passed => "passed",
+        ScenarioStatus::Flaky => "flaky",
+        ScenarioStatus::Failed => "failed",
+        ScenarioStatus::Error => "error",
+        ScenarioStatus::Skipped => "skipped",
+    }
+}
+
+fn cell_label(c: RuleCell) -> &'static str {
+    match c {
+        RuleCell::Broken => "FAIL",
+        RuleCell::Error => "error",
+        RuleCell::Flaky => "flaky",
+        RuleCell::Passed => "pass",
+        RuleCell::NotCovered => "–",
+    }
+}
+
+fn attempt_view(a: &Attempt) -> AttemptView<'_> {
+    let total: f64 = a
+        .setup
+        .iter()
+        .chain(&a.steps)
+        .chain(&a.cleanup)
+        .map(|s| s.duration_ms)
+        .sum::<f64>()
+        .max(0.001);
+    let mut steps = Vec::new();
+    for (phase, list) in [
+        ("setup", &a.setup),
+        ("step", &a.steps),
+        ("cleanup", &a.cleanup),
+    ] {
+        for s in list {
+            steps.push(StepView {
+                phase,
+                index: s.index,
+                name: s.name.clone(),
+                status: format!("{:?}", s.status).to_lowercase(),
+                duration_ms: format!("{:.1}", s.duration_ms),
+                message: s.message.clone(),
+                width: (s.duration_ms / total * 100.0).clamp(0.0, 100.0),
+            });
+        }
+    }
+    let failing = a
+        .setup
+        .iter()
+        .chain(&a.steps)
+        .chain(&a.cleanup)
+        .find(|s| matches!(s.status, StepStatus::Failed | StepStatus::Error));
+    AttemptView {
+        number: a.number,
+        status: format!("{:?}", a.status).to_lowercase(),
+        duration_ms: format!("{:.0}", a.duration_ms),
+        reason: a.reason.as_deref(),
+        steps,
+        failing_step: failing.map(|s| s.name.clone()),
+        evidence: failing.map(|s| &s.evidence).filter(|e| !e.is_empty()),
+    }
+}
+
+/// Renders the HTML report (pure function of the journal and the report built from it).
+pub fn render(j: &Journal, report: &RunReport) -> Result<String, minijinja::Error> {
+    let models: Vec<ModelView> = report
+        .verdicts
+        .iter()
+        .map(|v| ModelView {
+            v,
+            verdict_label: v.verdict.label(),
+            verdict_class: verdict_class(v.verdict),
+            cells: rule_row(&v.model, &report.scenarios)
+                .into_iter()
+                .map(|(rule, state)| Cell {
+                    rule: rule.to_string(),
+                    state,
+                    label: cell_label(state),
+                })
+                .collect(),
+        })
+        .collect();
+    let scenarios: Vec<ScenarioView> = report
+        .scenarios
+        .iter()
+        .map(|r| ScenarioView {
+            r,
+            status: status_key(r.status),
+            label: r.status.label(),
+            duration_ms: format!(
+                "{:.0}",
+                r.attempts.iter().map(|a| a.duration_ms).sum::<f64>()
+            ),
+            reason: r.reason(),
+            rules: r.rules.iter().map(|x| x.to_string()).collect(),
+            rules_broken: r.rules_broken().iter().map(|x| x.to_string()).collect(),
+            attempts: r.attempts.iter().map(attempt_view).collect(),
+            fingerprint: r.unit.as_deref().and_then(|u| {
+                j.header
+                    .units
+                    .iter()
+                    .find(|x| x.serial == u)
+                    .and_then(|x| x.fingerprint.as_deref())
+            }),
+        })
+        .collect();
+    let tags: BTreeSet<&str> = report
+        .scenarios
+        .iter()
+        .flat_map(|r| r.tags.iter().map(String::as_str))
+        .collect();
+    let model_ids: BTreeSet<&str> = report.scenarios.iter().map(|r| r.model.as_str()).collect();
+    let rules: Vec<(String, &str)> = Rule::ALL
+        .iter()
+        .map(|r| (r.to_string(), r.title()))
+        .collect();
+    let page = Page {
+        report,
+        models,
+        scenarios,
+        tags,
+        model_ids,
+        rules,
+        torn_tail: j.torn_tail,
+    };
+    let mut env = minijinja::Environment::new();
+    env.add_template("report.html", TEMPLATE)?;
+    let tmpl = env.get_template("report.html")?;
+    tmpl.render(minijinja::value::Serde(&page))
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    report: &'a RunReport,
+    models: Vec<ModelView<'a>>,
+    scenarios: Vec<ScenarioView<'a>>,
+    tags: BTreeSet<&'a str>,
+    model_ids: BTreeSet<&'a str>,
+    rules: Vec<(String, &'static str)>,
+    torn_tail: bool,
+}

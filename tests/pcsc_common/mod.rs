@@ -1,0 +1,52 @@
+//! Shared helpers of the PC/SC tests: the service gate, the virtual lab, and one lock, because vpcd's
+//! two slots are one machine-wide resource.
+#![allow(dead_code)]
+
+use mynacert::lab::virtual_lab::VirtualLab;
+use mynacert::lab::{LabFile, load_identities, load_profiles};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+/// vpcd's reader names for slots 0 and 1 as pcscd lists them.
+pub const SLOT0: &str = "Virtual PCD 00 00";
+pub const SLOT1: &str = "Virtual PCD 00 01";
+
+static VPCD: Mutex<()> = Mutex::new(());
+
+/// The project directory.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Takes the vpcd slots for one test (poison from a failed test is ignored).
+pub fn slots() -> MutexGuard<'static, ()> {
+    VPCD.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// True when pcscd runs with the vpcd reader. When it does not: panics if `MYNACERT_REQUIRE_SERVICES=1`
+/// (scripts/test starts pcscd), else prints a loud SKIP and returns false.
+pub fn services(test: &str) -> bool {
+    let why = match mynacert::pcsc::list_readers() {
+        Ok(r) if r.iter().any(|n| n == SLOT0) && r.iter().any(|n| n == SLOT1) => return true,
+        Ok(r) => {
+            format!("pcscd lists no vpcd reader (readers: {r:?}); is vsmartcard-vpcd installed?")
+        }
+        Err(e) => format!("{e}"),
+    };
+    if std::env::var("MYNACERT_REQUIRE_SERVICES").as_deref() == Ok("1") {
+        panic!("{test}: PC/SC service required but unavailable: {why}");
+    }
+    eprintln!(
+        "\n!!!!!!!! SKIPPED {test}: needs pcscd + vpcd ({why}). Start `pcscd -f -a` or run scripts/test. !!!!!!!!\n"
+    );
+    false
+}
+
+/// A fresh embedded virtual lab from devices/lab.yaml.
+pub fn virtual_lab() -> VirtualLab {
+    let root = root();
+    let file = LabFile::load(&root.join("devices/lab.yaml")).expect("devices/lab.yaml");
+    let profiles = load_profiles(&root.join("devices/models")).expect("profiles");
+    let ids = load_identities(&root.join("fixtures"), &file.identities).expect("identities");
+    VirtualLab::build(&file, &profiles, ids, &root.join("fixtures")).expect("virtual lab")
+}

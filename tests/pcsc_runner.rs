@@ -1,0 +1,214 @@
+//! Lab wiring through a real pcscd: provisioning and factory-reset scenarios read the phone's SE through
+//! vpcd+pcscd when the lab has a reader for it, with the same steps and the same verdicts as in process;
+//! killing the virtual card mid-scenario is an infrastructure error naming the reader, and the run goes on.
+//! Needs `pcscd -f -a` with vsmartcard-vpcd (see tests/pcsc_vpcd.rs).
+
+mod pcsc_common;
+
+use mynacert::lab::virtual_lab::{ApduTarget, VirtualLab};
+use mynacert::lab::{Lab, LabFile};
+use mynacert::pcsc::{self, ReaderEntry, pcsc_connector};
+use mynacert::runner::result::{ScenarioResult, ScenarioStatus, StepStatus};
+use mynacert::runner::{Job, NoReporter, Reporter, RunEvent, RunOptions, Runner};
+use mynacert::scenario::{ValidationContext, load_paths};
+use mynacert::sim::vpcd::{CardServer, CardSlot, serve_cards};
+use pcsc_common::{SLOT1, root, services, slots, virtual_lab};
+use std::sync::Arc;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+const MODEL: &str = "kumo-km51a";
+
+fn jobs(suites: &[&str]) -> Vec<Job> {
+    let root = root();
+    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures")).expect("fixtures");
+    let set = load_paths(&[root.join("suites")], &ctx).expect("suites");
+    let profiles = mynacert::lab::load_profiles(&root.join("devices/models")).expect("profiles");
+    let model = profiles
+        .iter()
+        .find(|p| p.id == MODEL)
+        .expect("model")
+        .clone();
+    set.all()
+        .filter(|(s, _)| suites.contains(&s.suite.suite.as_str()))
+        .map(|(s, sc)| Job {
+            full_id: format!("{}/{}", s.suite.suite, sc.id),
+            scenario: Arc::new(sc.clone()),
+            model: model.clone(),
+        })
+        .collect()
+}
+
+/// The unit every one of these scenarios binds first (the SE that gets a reader).
+fn subject(lab: &VirtualLab) -> String {
+    lab.units()
+        .iter()
+        .find(|u| u.profile.id == MODEL && !u.reference)
+        .map(|u| u.serial.clone())
+        .expect("a unit of the model")
+}
+
+fn reader_lab(serial: &str) -> (VirtualLab, CardServer) {
+    let mut lab = virtual_lab();
+    let server = serve_cards(
+        &lab,
+        &[CardSlot::local(ApduTarget::SecureElement(serial.into()), 1)],
+    );
+    pcsc::wait_for_card(SLOT1, true, WAIT).expect("the phone lies on the reader");
+    // The same section a lab file carries.
+    let file: LabFile = serde_saphyr::from_str(&format!(
+        "lab: t\nkind: virtual\nreference_model: {MODEL}\nidentities: [taro]\n\
+         readers:\n  - {{ reader: \"Virtual PCD * 01\", se: {serial} }}\n"
+    ))
+    .expect("lab file with readers");
+    let entries: Vec<ReaderEntry> = file.readers.clone();
+    lab.set_apdu_connector(pcsc_connector(&entries).expect("connector"));
+    (lab, server)
+}
+
+fn outcome(r: &[ScenarioResult]) -> Vec<(String, Option<String>, ScenarioStatus)> {
+    r.iter()
+        .map(|s| (s.scenario.clone(), s.unit.clone(), s.status))
+        .collect()
+}
+
+#[test]
+fn provisioning_and_factory_reset_give_the_same_verdicts_through_the_reader() {
+    if !services("provisioning_and_factory_reset_give_the_same_verdicts_through_the_reader") {
+        return;
+    }
+    let _g = slots();
+    pcsc::wait_for_card(SLOT1, false, WAIT).expect("reader empty before the test");
+    let jobs = jobs(&["provisioning", "factory-reset"]);
+    assert!(jobs.len() >= 4, "{} jobs", jobs.len());
+    let mut local = virtual_lab();
+    let serial = subject(&local);
+    let in_process = Runner::new(&mut local, RunOptions::default()).run(&jobs, &mut NoReporter);
+
+    let (mut lab, server) = reader_lab(&serial);
+    let over_reader = Runner::new(&mut lab, RunOptions::default()).run(&jobs, &mut NoReporter);
+    let relayed = server.apdus(0);
+    server.stop();
+
+    assert_eq!(
+        outcome(&over_reader.scenarios),
+        outcome(&in_process.scenarios)
+    );
+    assert!(
+        over_reader
+            .scenarios
+            .iter()
+            .any(|s| s.unit.as_deref() == Some(serial.as_str())),
+        "some scenario ran on the unit with the reader"
+    );
+    assert!(
+        relayed > 20,
+        "the SE reads went through pcscd+vpcd ({relayed} APDUs)"
+    );
+    let statuses: Vec<ScenarioStatus> = over_reader.scenarios.iter().map(|s| s.status).collect();
+    let ok = |s: &ScenarioStatus| matches!(s, ScenarioStatus::Passed | ScenarioStatus::Skipped);
+    assert!(statuses.iter().all(ok), "{statuses:?}");
+    assert!(statuses.contains(&ScenarioStatus::Passed));
+}
+
+/// Takes the phone off its reader as soon as the first `provision` step of the run has finished,
+/// and puts it back when that scenario ends.
+struct Killer<'a> {
+    server: &'a CardServer,
+    killed_in: Option<String>,
+    restored: bool,
+}
+
+impl Reporter for Killer<'_> {
+    fn event(&mut self, event: &RunEvent<'_>) {
+        match event {
+            RunEvent::StepFinished { scenario, step }
+                if self.killed_in.is_none() && step.name.starts_with("provision") =>
+            {
+                self.server.remove(0);
+                assert!(self.server.wait_connected(0, false, WAIT));
+                pcsc::wait_for_card(SLOT1, false, WAIT).expect("pcscd sees the removal");
+                self.killed_in = Some(scenario.to_string());
+            }
+            RunEvent::ScenarioFinished { result, .. }
+                if self.killed_in.as_deref() == Some(result.scenario.as_str())
+                    && !self.restored =>
+            {
+                self.server.insert(0);
+                pcsc::wait_for_card(SLOT1, true, WAIT).expect("phone back on the reader");
+                self.restored = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn killing_the_served_se_mid_scenario_is_an_infrastructure_error_and_the_run_goes_on() {
+    if !services(
+        "killing_the_served_se_mid_scenario_is_an_infrastructure_error_and_the_run_goes_on",
+    ) {
+        return;
+    }
+    let _g = slots();
+    pcsc::wait_for_card(SLOT1, false, WAIT).expect("reader empty before the test");
+    let jobs = jobs(&["provisioning"]);
+    let serial = subject(&virtual_lab());
+    let (mut lab, server) = reader_lab(&serial);
+    let mut killer = Killer {
+        server: &server,
+        killed_in: None,
+        restored: false,
+    };
+    let out = Runner::new(&mut lab, RunOptions::default()).run(&jobs, &mut killer);
+    let killed = killer.killed_in.clone().expect("a provision step ran");
+    server.stop();
+
+    let hit = out
+        .scenarios
+        .iter()
+        .find(|s| s.scenario == killed && s.unit.as_deref() == Some(serial.as_str()))
+        .expect("the killed scenario is recorded");
+    assert_eq!(
+        hit.status,
+        ScenarioStatus::Error,
+        "no verdict, infrastructure"
+    );
+    let attempt = hit.attempts.last().expect("attempt");
+    let provision = attempt
+        .steps
+        .iter()
+        .find(|s| s.name.starts_with("provision"))
+        .expect("provision step kept");
+    assert_eq!(
+        provision.status,
+        StepStatus::Passed,
+        "recorded before the kill, not lost"
+    );
+    let broken = attempt
+        .steps
+        .iter()
+        .find(|s| s.status == StepStatus::Error)
+        .expect("an errored step");
+    assert!(
+        broken.message.contains(SLOT1),
+        "names the reader: {}",
+        broken.message
+    );
+    assert!(!attempt.steps.iter().any(|s| s.status == StepStatus::Failed));
+    // The run went on: those after the kill pass again.
+    let after: Vec<&ScenarioResult> = out
+        .scenarios
+        .iter()
+        .skip_while(|s| s.scenario != killed)
+        .skip(1)
+        .collect();
+    assert!(!after.is_empty());
+    assert!(
+        after
+            .iter()
+            .all(|s| matches!(s.status, ScenarioStatus::Passed | ScenarioStatus::Skipped)),
+        "{:?}",
+        outcome(&out.scenarios)
+    );
+}
