@@ -286,3 +286,58 @@ fn hostile_model_name_and_password_cross_the_wire_verbatim() {
         assert_eq!(d.props().expect("still answering").model, hostile_model);
     }
 }
+
+#[test]
+fn lab_serve_then_devices_lists_the_served_phones_with_their_profiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ports = dir.path().join("ports.txt");
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"))
+        .args([
+            "--root",
+            env!("CARGO_MANIFEST_DIR"),
+            "lab",
+            "serve",
+            "--seconds",
+            "30",
+        ])
+        .args(["--adb-port-base", "0", "--auth", "off", "--ports-file"])
+        .arg(&ports)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn lab serve");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        if let Ok(t) = std::fs::read_to_string(&ports)
+            && t.lines().count() > 1
+        {
+            break t;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = serve.kill();
+            panic!("lab serve wrote no ports file");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut args = vec!["--root".to_string(), env!("CARGO_MANIFEST_DIR").to_string()];
+    args.extend(["devices".to_string(), "--no-server".to_string()]);
+    for line in text.lines() {
+        let addr = line.split_whitespace().nth(1).expect("SERIAL ADDR");
+        args.extend(["--direct".to_string(), addr.to_string()]);
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"))
+        .args(&args)
+        .output()
+        .expect("run devices");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("kumo-km51a"), "profile matched: {stdout}");
+    assert!(stdout.contains("KM-51A"), "model shown: {stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains(" device ")).count(),
+        text.lines().count(),
+        "every served unit is listed as `device`: {stdout}"
+    );
+}
