@@ -203,7 +203,11 @@ impl DirectConnection {
                 Cmd::CLSE => {
                     return Err(TransportError::Protocol {
                         unit: self.unit.clone(),
-                        detail: format!("device refused service `{service}`"),
+                        // Only the service kind: the command line may carry a typed secret.
+                        detail: format!(
+                            "device refused service `{}`",
+                            service.split(':').next().unwrap_or("")
+                        ),
                     });
                 }
                 _ => {}

@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod host;
 pub mod proto;
 pub mod server;
+pub mod server_client;
 pub mod services;
 pub mod shell_v2;
 pub mod sync;
