@@ -14,6 +14,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+/// Shortest read timeout once connected.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Features this host announces.
 const HOST_BANNER: &str = "host::features=shell_v2,cmd,stat_v2";
 
@@ -102,6 +105,10 @@ impl DirectConnection {
                 (Cmd::CNXN, _) => {
                     c.max = (m.arg1 as usize).clamp(4096, MAX_PAYLOAD as usize);
                     c.banner = m.payload_str();
+                    // Commands may take longer than a handshake (`pm install` on a real phone).
+                    c.stream
+                        .set_read_timeout(Some(timeout.max(COMMAND_TIMEOUT)))
+                        .map_err(|e| io_err(&c.unit, e, "set timeout", timeout))?;
                     return Ok(c);
                 }
                 (Cmd::AUTH, AUTH_TOKEN) => {

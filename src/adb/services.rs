@@ -358,3 +358,30 @@ impl ServiceHost for PhoneServices {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_install_requests_are_recognised_as_adb_29_sends_them() {
+        assert_eq!(
+            install_request("cmd package 'install' -S 1234"),
+            Some((1234, false))
+        );
+        assert_eq!(
+            install_request("cmd package 'install' '-r' -S 7"),
+            Some((7, true))
+        );
+        assert_eq!(install_request("cmd package 'install' -S x"), None);
+        assert_eq!(install_request("cmd package list packages"), None);
+        assert_eq!(install_request("pm install -S 5"), None);
+    }
+
+    #[test]
+    fn directories_for_stat() {
+        assert!(is_known_dir("/sdcard/"));
+        assert!(is_known_dir("/data/local/tmp"));
+        assert!(!is_known_dir("/sdcard/blob.bin"));
+    }
+}
