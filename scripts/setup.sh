@@ -9,6 +9,7 @@ MYNACERT_PACKAGES=(pkg-config)
 MYNACERT_PACKAGES+=(libxml2-utils chromium)
 # PC/SC: readers, the vpcd virtual reader for served virtual cards, OpenSC for interop tests.
 MYNACERT_PACKAGES+=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc)
+MYNACERT_PACKAGES+=(adb) # Debian's adb 29: the adb server the ADB tests drive
 
 need=()
 for p in "${MYNACERT_PACKAGES[@]}"; do

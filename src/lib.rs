@@ -4,6 +4,7 @@
 //! the drivers (`phone`, `jpki`, `authority`) over the byte transports of `transport`; `sim` is the virtual
 //! lab that answers those same transports; `report` turns results into verdicts and files.
 
+pub mod adb;
 pub mod apdu;
 pub mod authority;
 pub mod bundle;

@@ -298,6 +298,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
             &mut prepared.lab,
             RunOptions {
                 retries: args.retries,
+                unit_return_timeout: std::time::Duration::from_secs(args.unit_return_timeout),
             },
         );
         let mut fanout = crate::journal::Fanout(vec![&mut reporter, &mut journal]);

@@ -2,6 +2,7 @@
 //! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
 
 mod commands;
+pub mod devices;
 pub mod reader;
 pub mod results;
 pub mod serve;
@@ -51,6 +52,8 @@ pub enum Command {
     /// The virtual lab on real stacks (`lab serve`: cards on vpcd for pcscd).
     #[command(subcommand)]
     Lab(serve::LabCommand),
+    /// List units attached over ADB with model, Android version, fingerprint and matching profile.
+    Devices(devices::DevicesArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +76,9 @@ pub struct RunArgs {
     /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
     #[arg(long, default_value_t = 0)]
     pub retries: u32,
+    /// Seconds to wait for a unit that dropped off mid-scenario before quarantining it.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub unit_return_timeout: u64,
     /// Where run directories go.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
@@ -105,6 +111,7 @@ pub fn main() -> i32 {
         Command::DeviceList(c) => results::device_list(&c),
         Command::Reader(cmd) => reader::reader(&root, &cmd),
         Command::Lab(serve::LabCommand::Serve(args)) => serve::serve(&root, &args),
+        Command::Devices(args) => devices::devices(&root, &args),
     };
     match r {
         Ok(code) => code,

@@ -3,6 +3,9 @@
 //! virtual reader); phones over ADB are served by their own section.
 
 use super::commands::CliError;
+use crate::adb::auth::{AuthPolicy, parse_public_key};
+use crate::adb::fleet::ServedFleet;
+use crate::adb::server::AdbdConfig;
 use crate::lab::virtual_lab::{ApduTarget, VirtualLab};
 use crate::lab::{Lab, LabFile, load_identities, load_profiles};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -36,7 +39,22 @@ pub struct ServeArgs {
     /// Host where vpcd (pcscd) listens.
     #[arg(long, default_value = "127.0.0.1")]
     pub vpcd_host: String,
-    // ---- phones over ADB: added by the ADB serving section ----
+    // ---- phones (ADB): each virtual phone as an adbd on its own loopback port ----
+    /// Do not serve the phones over ADB.
+    #[arg(long)]
+    pub no_phones: bool,
+    /// First loopback port for the phones' adbds (one port per unit; keep clear of 5555-5585).
+    #[arg(long, default_value_t = 15100)]
+    pub adb_port_base: u16,
+    /// ADB authentication.
+    #[arg(long, value_enum, default_value_t = AuthMode::AcceptNew)]
+    pub auth: AuthMode,
+    /// `adbkey.pub` files whose keys are authorized; repeatable.
+    #[arg(long = "authorized-key", value_name = "FILE")]
+    pub authorized_keys: Vec<PathBuf>,
+    /// Write `SERIAL 127.0.0.1:PORT` lines here once the phones are served.
+    #[arg(long, value_name = "FILE")]
+    pub ports_file: Option<PathBuf>,
 }
 
 /// Loads the virtual lab of a lab file.
@@ -124,11 +142,25 @@ pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
     for s in &slots {
         println!("serving {:?} on vpcd {}", s.target, s.vpcd);
     }
-    // ---- phones over ADB: added by the ADB serving section ----
-    if slots.is_empty() {
+    // ---- phones (ADB) ----
+    let phones = if args.no_phones {
+        None
+    } else {
+        let fleet = serve_phones(&lab, args)?;
+        eprintln!(
+            "serving {} virtual phone(s) as adbd; `adb connect 127.0.0.1:PORT` each",
+            fleet.phones.len()
+        );
+        Some(fleet)
+    };
+    if slots.is_empty() && phones.is_none() {
         return Err(CliError::Invalid(
-            "nothing to serve: give --card or --se".into(),
+            "nothing to serve: give --card or --se, or drop --no-phones".into(),
         ));
+    }
+    {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
     }
     let started = Instant::now();
     loop {
@@ -141,5 +173,65 @@ pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
         }
     }
     cards.stop();
+    drop(phones);
     Ok(0)
 }
+
+// phones (ADB)
+
+/// Who may connect to the served adbds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// No AUTH (`ro.adb.secure=0`).
+    Off,
+    /// AUTH with `--authorized-key` files only; other hosts stay `unauthorized`.
+    On,
+    /// AUTH, and any offered public key is accepted (a user tapping "Always allow").
+    AcceptNew,
+}
+
+fn adbd_config(args: &ServeArgs) -> Result<AdbdConfig, CliError> {
+    let mut authorized = Vec::new();
+    for path in &args.authorized_keys {
+        let text = std::fs::read(path)
+            .map_err(|e| CliError::Invalid(format!("{}: {e}", path.display())))?;
+        authorized.push(
+            parse_public_key(&text)
+                .map_err(|e| CliError::Invalid(format!("{}: {e}", path.display())))?,
+        );
+    }
+    let policy = match args.auth {
+        AuthMode::Off => AuthPolicy::Off,
+        AuthMode::On => AuthPolicy::Keys {
+            authorized,
+            accept_new: false,
+        },
+        AuthMode::AcceptNew => AuthPolicy::Keys {
+            authorized,
+            accept_new: true,
+        },
+    };
+    Ok(AdbdConfig {
+        policy,
+        ..AdbdConfig::default()
+    })
+}
+
+/// Serves the phones; returns the fleet (kept alive by the caller).
+pub fn serve_phones(lab: &VirtualLab, args: &ServeArgs) -> Result<ServedFleet, CliError> {
+    let config = adbd_config(args)?;
+    let fleet = ServedFleet::serve(lab, args.adb_port_base, &config)
+        .map_err(|e| CliError::Infra(format!("serving phones: {e}")))?;
+    let mut lines = String::new();
+    for (serial, addr) in fleet.addresses() {
+        lines.push_str(&format!("{serial} {addr}\n"));
+    }
+    print!("{lines}");
+    if let Some(path) = &args.ports_file {
+        std::fs::write(path, &lines)
+            .map_err(|e| CliError::Infra(format!("{}: {e}", path.display())))?;
+    }
+    Ok(fleet)
+}
+
+// end of phones (ADB)

@@ -5,6 +5,7 @@ mod checks;
 mod context;
 mod exec;
 mod plan;
+mod quarantine;
 pub mod result;
 mod setup;
 
@@ -60,10 +61,21 @@ impl Reporter for NoReporter {
 }
 
 /// Runner settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Extra attempts for a scenario that failed or errored (each one recorded).
     pub retries: u32,
+    /// How long to wait for a unit that dropped off mid-scenario before quarantining it.
+    pub unit_return_timeout: std::time::Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            retries: 0,
+            unit_return_timeout: std::time::Duration::from_secs(60),
+        }
+    }
 }
 
 /// One scenario scheduled on one model.
@@ -85,11 +97,16 @@ pub struct RunOutput {
 pub struct Runner<'l> {
     lab: &'l mut dyn Lab,
     options: RunOptions,
+    quarantine: quarantine::Quarantine,
 }
 
 impl<'l> Runner<'l> {
     pub fn new(lab: &'l mut dyn Lab, options: RunOptions) -> Self {
-        Runner { lab, options }
+        Runner {
+            lab,
+            options,
+            quarantine: quarantine::Quarantine::default(),
+        }
     }
 
     /// Runs every job, binding roles per model; returns every result (skips included).
@@ -119,9 +136,24 @@ impl<'l> Runner<'l> {
                 model: &job.model.id,
                 unit: unit.as_deref(),
             });
-            let result = match binding {
-                Ok(b) => self.execute(&job, b, reporter),
-                Err(reason) => skipped(&job, reason),
+            let blocked = binding
+                .as_ref()
+                .ok()
+                .and_then(|b| self.quarantine.blocks(b.phones.values().map(|u| &u.serial)));
+            let result = match (binding, blocked) {
+                (Ok(b), Some(reason)) => {
+                    let mut r = skipped(&job, reason);
+                    r.unit = b.subject.as_ref().map(|u| u.serial.clone());
+                    r.carrier = b.subject.as_ref().map(|u| u.carrier.clone());
+                    r.bindings = b
+                        .phones
+                        .iter()
+                        .map(|(role, u)| (role.clone(), u.serial.clone()))
+                        .collect();
+                    r
+                }
+                (Ok(b), None) => self.execute(&job, b, reporter),
+                (Err(reason), _) => skipped(&job, reason),
             };
             reporter.event(&RunEvent::ScenarioFinished {
                 index: i + 1,
@@ -136,10 +168,11 @@ impl<'l> Runner<'l> {
     fn execute(&mut self, job: &Job, b: Binding, reporter: &mut dyn Reporter) -> ScenarioResult {
         let mut attempts = Vec::new();
         for n in 1..=(1 + self.options.retries) {
-            let a = self.attempt(job, &b, n, reporter);
+            let mut a = self.attempt(job, &b, n, reporter);
             let done = a.status == AttemptStatus::Passed;
+            let lost = self.check_units(job, &b, &mut a);
             attempts.push(a);
-            if done {
+            if done || lost {
                 break;
             }
         }
@@ -163,6 +196,41 @@ impl<'l> Runner<'l> {
             skip_reason: None,
             status,
         }
+    }
+
+    /// After an attempt that lost a unit: wait for it, else quarantine it. True when a unit is lost.
+    fn check_units(&mut self, job: &Job, b: &Binding, a: &mut Attempt) -> bool {
+        if a.status != AttemptStatus::Error {
+            return false;
+        }
+        let serials: Vec<String> = b.phones.values().map(|u| u.serial.clone()).collect();
+        let mut lost = false;
+        for serial in quarantine::dropped_units(a, &serials) {
+            let timeout = self.options.unit_return_timeout;
+            let back = quarantine::wait_for_unit(&mut *self.lab, &serial, timeout);
+            let note = if back {
+                format!("unit {serial} disconnected mid-scenario and came back")
+            } else {
+                lost = true;
+                self.quarantine.add(
+                    &serial,
+                    format!(
+                        "disconnected during {} and not back within {} s",
+                        job.full_id,
+                        timeout.as_secs_f64()
+                    ),
+                );
+                format!(
+                    "unit {serial} disconnected mid-scenario; quarantined (not back within {} s)",
+                    timeout.as_secs_f64()
+                )
+            };
+            a.reason = Some(match a.reason.take() {
+                Some(r) => format!("{note}: {r}"),
+                None => note,
+            });
+        }
+        lost
     }
 
     fn attempt(

@@ -1,0 +1,401 @@
+//! [`AdbShellTransport`]: the phone driver's [`ShellTransport`] over real ADB, either through an adb
+//! server (adb_client's `ADBServerDevice`, local or remote) or straight to a device's adbd over TCP (our
+//! [`DirectConnection`]). Connections are persistent per device; a reboot or factory reset is followed by
+//! waiting for the device to come back, within a timeout.
+
+use super::host::DirectConnection;
+pub use super::server_client::{server_request, server_shell};
+use super::services::drops_connection;
+use crate::transport::{ShellOutput, ShellTransport, TransportError};
+use adb_client::RustADBError;
+use adb_client::server_device::ADBServerDevice;
+use rsa::RsaPrivateKey;
+use std::collections::BTreeSet;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Serials (ADB serial) told to reboot or reset and not seen back yet: a new transport to one of them
+/// waits for it first, like the one that sent the command.
+static REBOOTING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+fn mark_rebooting(serial: &str, on: bool) {
+    if let Ok(mut set) = REBOOTING.lock() {
+        if on {
+            set.insert(serial.to_string());
+        } else {
+            set.remove(serial);
+        }
+    }
+}
+
+fn is_rebooting(serial: &str) -> bool {
+    REBOOTING
+        .lock()
+        .map(|s| s.contains(serial))
+        .unwrap_or(false)
+}
+
+/// The default adb server port.
+pub const DEFAULT_SERVER_PORT: u16 = 5037;
+
+/// Where the adb server is and which device is the default, from the environment as `adb` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdbEnv {
+    /// The server's address (`ADB_SERVER_SOCKET=tcp:HOST:PORT`, else `ANDROID_ADB_SERVER_ADDRESS` and
+    /// `ANDROID_ADB_SERVER_PORT`, else 127.0.0.1:5037).
+    pub server: SocketAddrV4,
+    /// `ANDROID_SERIAL`.
+    pub serial: Option<String>,
+}
+
+fn resolve_v4(host: &str, port: u16) -> Result<SocketAddrV4, String> {
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve `{host}`: {e}"))?
+        .find_map(|a| match a {
+            SocketAddr::V4(v4) => Some(v4),
+            SocketAddr::V6(_) => None,
+        })
+        .ok_or_else(|| format!("`{host}` has no IPv4 address"))
+}
+
+impl AdbEnv {
+    /// Reads the variables through `get` (the process environment in production).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<AdbEnv, String> {
+        let serial = get("ANDROID_SERIAL").filter(|s| !s.is_empty());
+        if let Some(sock) = get("ADB_SERVER_SOCKET").filter(|s| !s.is_empty()) {
+            let rest = sock.strip_prefix("tcp:").ok_or_else(|| {
+                format!("ADB_SERVER_SOCKET=`{sock}`: only tcp:HOST:PORT or tcp:PORT is supported")
+            })?;
+            let (host, port) = match rest.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), p),
+                None => ("127.0.0.1".to_string(), rest),
+            };
+            let port: u16 = port
+                .parse()
+                .map_err(|_| format!("ADB_SERVER_SOCKET=`{sock}`: bad port"))?;
+            return Ok(AdbEnv {
+                server: resolve_v4(&host, port)?,
+                serial,
+            });
+        }
+        let port = match get("ANDROID_ADB_SERVER_PORT").filter(|s| !s.is_empty()) {
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("ANDROID_ADB_SERVER_PORT=`{p}` is not a port"))?,
+            None => DEFAULT_SERVER_PORT,
+        };
+        let host = get("ANDROID_ADB_SERVER_ADDRESS")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "127.0.0.1".into());
+        Ok(AdbEnv {
+            server: resolve_v4(&host, port)?,
+            serial,
+        })
+    }
+
+    /// From the process environment.
+    pub fn from_process() -> Result<AdbEnv, String> {
+        AdbEnv::from_vars(|k| std::env::var(k).ok())
+    }
+}
+
+/// Reads an adb host key (`~/.android/adbkey`, PKCS#8 or PKCS#1 PEM).
+pub fn load_host_key(path: &Path) -> Result<RsaPrivateKey, String> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    RsaPrivateKey::from_pkcs8_pem(&pem)
+        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
+        .map_err(|e| format!("{}: not an RSA private key: {e}", path.display()))
+}
+
+/// `~/.android/adbkey` when it exists and parses.
+pub fn default_host_key() -> Option<RsaPrivateKey> {
+    let home = std::env::var_os("HOME")?;
+    load_host_key(&Path::new(&home).join(".android").join("adbkey")).ok()
+}
+
+enum Path_ {
+    Server {
+        device: ADBServerDevice,
+        server: SocketAddrV4,
+    },
+    Direct {
+        addr: SocketAddr,
+        key: Option<Box<RsaPrivateKey>>,
+        conn: Option<Box<DirectConnection>>,
+    },
+}
+
+/// A phone reached over ADB.
+pub struct AdbShellTransport {
+    adb_serial: String,
+    name: String,
+    path: Path_,
+    /// How long to wait for a device to come back after a reboot or factory reset.
+    pub boot_timeout: Duration,
+    /// How long one connection attempt may take.
+    pub connect_timeout: Duration,
+    rebooting: bool,
+}
+
+impl std::fmt::Debug for AdbShellTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = match &self.path {
+            Path_::Server { server, .. } => format!("server {server}"),
+            Path_::Direct { addr, .. } => format!("direct {addr}"),
+        };
+        write!(f, "AdbShellTransport({} via {how})", self.adb_serial)
+    }
+}
+
+/// Puts the unit's name into an error that came from a lower layer.
+fn renamed(e: TransportError, name: &str) -> TransportError {
+    let n = name.to_string();
+    match e {
+        TransportError::Disconnected { detail, .. } => {
+            TransportError::Disconnected { unit: n, detail }
+        }
+        TransportError::Timeout { millis, what, .. } => TransportError::Timeout {
+            unit: n,
+            millis,
+            what,
+        },
+        TransportError::Protocol { detail, .. } => TransportError::Protocol { unit: n, detail },
+        TransportError::Io { detail, .. } => TransportError::Io { unit: n, detail },
+        TransportError::Unsupported { what, .. } => TransportError::Unsupported { unit: n, what },
+    }
+}
+
+fn map_adb(unit: &str, e: RustADBError) -> TransportError {
+    let text = e.to_string();
+    match e {
+        RustADBError::DeviceNotFound(_) => TransportError::Disconnected {
+            unit: unit.into(),
+            detail: text,
+        },
+        RustADBError::ADBRequestFailed(m)
+            if m.contains("not found") || m.contains("offline") || m.contains("unauthorized") =>
+        {
+            TransportError::Disconnected {
+                unit: unit.into(),
+                detail: m,
+            }
+        }
+        RustADBError::IOError(io) => TransportError::Io {
+            unit: unit.into(),
+            detail: format!("adb server: {io}"),
+        },
+        _ => TransportError::Protocol {
+            unit: unit.into(),
+            detail: text,
+        },
+    }
+}
+
+impl AdbShellTransport {
+    /// Through an adb server (adb_client), to the device with this serial.
+    pub fn via_server(server: SocketAddrV4, serial: &str) -> Self {
+        AdbShellTransport {
+            adb_serial: serial.to_string(),
+            name: serial.to_string(),
+            path: Path_::Server {
+                device: ADBServerDevice::new(serial.to_string(), Some(server)),
+                server,
+            },
+            boot_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            rebooting: is_rebooting(serial),
+        }
+    }
+
+    /// Straight to a device's adbd over TCP (no server), authenticating with `key` when asked.
+    pub fn direct(addr: SocketAddr, key: Option<RsaPrivateKey>) -> Self {
+        AdbShellTransport {
+            adb_serial: addr.to_string(),
+            name: addr.to_string(),
+            path: Path_::Direct {
+                addr,
+                key: key.map(Box::new),
+                conn: None,
+            },
+            boot_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            rebooting: is_rebooting(&addr.to_string()),
+        }
+    }
+
+    /// Names the unit in errors and `serial()` (e.g. the lab's serial when the ADB serial is
+    /// `host:port`).
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = name.to_string();
+        self
+    }
+
+    /// Sets the wait for a device to return after reboot or reset.
+    pub fn with_boot_timeout(mut self, t: Duration) -> Self {
+        self.boot_timeout = t;
+        self
+    }
+
+    /// Waits (up to the boot timeout) until the device answers again; a no-op when it does already.
+    pub fn wait_for_device(&mut self) -> Result<(), TransportError> {
+        let deadline = Instant::now() + self.boot_timeout;
+        loop {
+            let r = self.once(|t| t.probe());
+            match r {
+                Ok(()) => {
+                    self.rebooting = false;
+                    mark_rebooting(&self.adb_serial, false);
+                    return Ok(());
+                }
+                Err(e) if Instant::now() >= deadline => {
+                    return Err(TransportError::Timeout {
+                        unit: self.name.clone(),
+                        millis: self.boot_timeout.as_millis() as u64,
+                        what: format!("device to come back ({e})"),
+                    });
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    fn probe(&mut self) -> Result<(), TransportError> {
+        let out = self.raw_shell("getprop sys.boot_completed")?;
+        if out.exit_code.unwrap_or(0) == 0 {
+            Ok(())
+        } else {
+            Err(TransportError::Disconnected {
+                unit: self.name.clone(),
+                detail: "still booting".into(),
+            })
+        }
+    }
+
+    fn once<R>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<R, TransportError>,
+    ) -> Result<R, TransportError> {
+        let r = f(self);
+        if let Err(TransportError::Disconnected { .. }) = &r {
+            match &mut self.path {
+                Path_::Direct { conn, .. } => *conn = None,
+                Path_::Server { server, .. } => {
+                    // A TCP device the server dropped: ask it to reconnect now rather than in ~10 s.
+                    if let Ok(SocketAddr::V4(a)) = self.adb_serial.parse::<SocketAddr>() {
+                        let _ = server_request(*server, &format!("host:connect:{a}"));
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    fn direct_conn(&mut self) -> Result<&mut DirectConnection, TransportError> {
+        let timeout = self.connect_timeout;
+        let Path_::Direct { addr, key, conn } = &mut self.path else {
+            return Err(TransportError::Unsupported {
+                unit: self.name.clone(),
+                what: "direct connection on a server transport".into(),
+            });
+        };
+        if conn.is_none() {
+            *conn = Some(Box::new(DirectConnection::connect(
+                *addr,
+                key.as_deref(),
+                timeout,
+            )?));
+        }
+        conn.as_deref_mut().ok_or_else(|| TransportError::Io {
+            unit: addr.to_string(),
+            detail: "no connection".into(),
+        })
+    }
+
+    fn raw_shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
+        if let Path_::Server { server, .. } = &self.path {
+            // Not adb_client's `shell_command`: 3.2 drops the shell-v2 exit code when the stream ends
+            // after the exit packet (it always does) and asks for the features on a second connection.
+            return server_shell(*server, &self.adb_serial, command, self.connect_timeout);
+        }
+        self.direct_conn()?.shell(command)
+    }
+
+    fn before(&mut self) -> Result<(), TransportError> {
+        if self.rebooting {
+            let name = self.name.clone();
+            self.wait_for_device().map_err(|e| renamed(e, &name))?;
+        }
+        Ok(())
+    }
+}
+
+impl ShellTransport for AdbShellTransport {
+    fn serial(&self) -> &str {
+        &self.name
+    }
+
+    fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
+        self.before()?;
+        let dropping = drops_connection(command);
+        let name = self.name.clone();
+        let r = self
+            .once(|t| t.raw_shell(command))
+            .map_err(|e| renamed(e, &name));
+        if dropping {
+            // The device goes down: forget the connection, wait for it on the next command.
+            self.rebooting = true;
+            mark_rebooting(&self.adb_serial, true);
+            if let Path_::Direct { conn, .. } = &mut self.path {
+                *conn = None;
+            }
+            if let Err(TransportError::Disconnected { .. }) = r {
+                return Ok(ShellOutput {
+                    exit_code: None,
+                    ..ShellOutput::default()
+                });
+            }
+        }
+        r
+    }
+
+    fn push(&mut self, data: &[u8], remote_path: &str, mode: u32) -> Result<(), TransportError> {
+        self.before()?;
+        let serial = self.name.clone();
+        self.once(|t| match &mut t.path {
+            Path_::Server { device, .. } => {
+                let mut reader = data;
+                device
+                    .push(&mut reader, remote_path)
+                    .map_err(|e| map_adb(&serial, e))
+            }
+            Path_::Direct { .. } => t.direct_conn()?.push(data, remote_path, mode),
+        })
+        .map_err(|e| renamed(e, &serial))
+    }
+
+    fn pull(&mut self, remote_path: &str) -> Result<Vec<u8>, TransportError> {
+        self.before()?;
+        let serial = self.name.clone();
+        self.once(|t| match &mut t.path {
+            Path_::Server { device, .. } => {
+                let mut out = Vec::new();
+                device
+                    .pull(&remote_path, &mut out)
+                    .map_err(|e| map_adb(&serial, e))?;
+                Ok(out)
+            }
+            Path_::Direct { .. } => t.direct_conn()?.pull(remote_path),
+        })
+        .map_err(|e| renamed(e, &serial))
+    }
+}
+
+/// The loopback address for a served port.
+pub fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
+}

@@ -1,0 +1,267 @@
+//! Debian's `adb` and its server against the served virtual fleet: the CLI (connect, devices -l, shell,
+//! push/pull, install, exec-out, reboot) and the full shipped suites through adb_client → adb server →
+//! virtual adbd, with the same verdicts as in process.
+//!
+//! Needs an adb server: `scripts/test` starts one (`adb -P 15037 nodaemon server` with a temporary HOME)
+//! and exports `ADB_SERVER_SOCKET`. Without one these tests SKIP LOUDLY, unless
+//! `MYNACERT_REQUIRE_SERVICES=1`, where they fail.
+
+mod adb_common;
+
+use adb_common::*;
+use mynacert::adb::AdbdConfig;
+use mynacert::adb::auth::AuthPolicy;
+use mynacert::adb::fleet::{Route, ServedFleet, connect_lab};
+use mynacert::adb::transport::{AdbEnv, server_request};
+use mynacert::lab::Lab;
+use mynacert::runner::result::ScenarioStatus;
+use mynacert::runner::{NoReporter, RunOptions};
+use std::net::{SocketAddr, SocketAddrV4};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The adb server to use, or `None` (after a loud message) when there is none and none is required.
+fn server() -> Option<SocketAddrV4> {
+    let env = match AdbEnv::from_process() {
+        Ok(e) => e,
+        Err(e) => panic!("adb environment: {e}"),
+    };
+    match server_request(env.server, "host:version") {
+        Ok(_) => Some(env.server),
+        Err(e) if require_services() => {
+            panic!(
+                "MYNACERT_REQUIRE_SERVICES=1 but no adb server at {}: {e}",
+                env.server
+            )
+        }
+        Err(e) => {
+            eprintln!(
+                "\n*** SKIPPED: no adb server at {} ({e}); run scripts/test, or start one with \
+                 `HOME=$(mktemp -d) adb -P 15037 nodaemon server &` and ADB_SERVER_SOCKET=tcp:127.0.0.1:15037 ***\n",
+                env.server
+            );
+            None
+        }
+    }
+}
+
+/// Connects every address and waits until the server lists each in `state`.
+fn connect_all(server: SocketAddrV4, addrs: &[SocketAddr], state: &str) {
+    for a in addrs {
+        let answer = server_request(server, &format!("host:connect:{a}")).expect("host:connect");
+        // adb 29 says "failed to authenticate" when its first signature is refused and it goes on to
+        // offer its public key: the state decides.
+        assert!(
+            answer.contains("connected") || answer.contains("failed to authenticate"),
+            "connect {a}: {answer}"
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let list = server_request(server, "host:devices-l").unwrap_or_default();
+        let ready = addrs.iter().all(|a| {
+            list.lines().any(|l| {
+                let mut w = l.split_whitespace();
+                w.next() == Some(&a.to_string()) && w.next() == Some(state)
+            })
+        });
+        if ready {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "devices not `{state}` in time:\n{list}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn disconnect_all(server: SocketAddrV4, addrs: &[SocketAddr]) {
+    for a in addrs {
+        let _ = server_request(server, &format!("host:disconnect:{a}"));
+    }
+}
+
+/// Runs Debian's `adb -P PORT …`.
+fn adb(server: SocketAddrV4, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new("adb")
+        .arg("-P")
+        .arg(server.port().to_string())
+        .args(args)
+        .output()
+        .expect("run adb");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn debian_adb_cli_drives_a_served_phone_with_auth() {
+    let Some(server) = server() else { return };
+    let f = fleet();
+    let config = AdbdConfig {
+        policy: AuthPolicy::Keys {
+            authorized: vec![],
+            accept_new: true,
+        },
+        ..AdbdConfig::default()
+    };
+    let served = ServedFleet::serve(&f.lab, 0, &config).expect("serve");
+    let (serial, addr) = served.addresses().into_iter().next().expect("a unit");
+    let unit = f
+        .lab
+        .units()
+        .iter()
+        .find(|u| u.serial == serial)
+        .expect("unit");
+    let a = addr.to_string();
+    connect_all(server, &[addr], "device");
+
+    let (_, list, _) = adb(server, &["devices", "-l"]);
+    let line = list.lines().find(|l| l.starts_with(&a)).expect("listed");
+    assert!(
+        line.contains("product:") && line.contains("device:"),
+        "{line}"
+    );
+    let (ok, model, _) = adb(server, &["-s", &a, "shell", "getprop", "ro.product.model"]);
+    assert!(ok);
+    assert_eq!(model.trim(), unit.profile.model_code);
+    let (ok, _, err) = adb(server, &["-s", &a, "shell", "no-such-program"]);
+    assert!(!ok, "shell v2 carries the exit code");
+    assert!(err.contains("not found"), "{err}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("blob.bin");
+    let back = dir.path().join("back.bin");
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 31 % 253) as u8).collect();
+    std::fs::write(&src, &data).expect("write blob");
+    let (ok, _, err) = adb(
+        server,
+        &["-s", &a, "push", &src.to_string_lossy(), "/sdcard/blob.bin"],
+    );
+    assert!(ok, "push: {err}");
+    let (ok, _, err) = adb(
+        server,
+        &[
+            "-s",
+            &a,
+            "pull",
+            "/sdcard/blob.bin",
+            &back.to_string_lossy(),
+        ],
+    );
+    assert!(ok, "pull: {err}");
+    assert_eq!(std::fs::read(&back).expect("pulled file"), data);
+
+    let apk = root().join("fixtures/app/mynaportal-sim.apk");
+    let (ok, out, err) = adb(server, &["-s", &a, "install", &apk.to_string_lossy()]);
+    assert!(ok && out.contains("Success"), "install: {out} {err}");
+    let (_, pkgs, _) = adb(server, &["-s", &a, "shell", "pm", "list", "packages"]);
+    assert!(pkgs.contains("jp.go.digital.mynaportal"), "{pkgs}");
+    let (ok, dump, _) = adb(
+        server,
+        &["-s", &a, "exec-out", "uiautomator", "dump", "/dev/tty"],
+    );
+    assert!(ok && dump.contains("<hierarchy"), "{dump}");
+
+    let (ok, _, err) = adb(server, &["-s", &a, "reboot"]);
+    assert!(ok, "reboot: {err}");
+    // Back like a real device: the server reconnects it (nudged by host:connect).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let _ = server_request(server, &format!("host:connect:{a}"));
+        let (ok, out, _) = adb(server, &["-s", &a, "shell", "getprop", "ro.serialno"]);
+        if ok && out.trim() == serial {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "device did not come back after reboot"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    disconnect_all(server, &[addr]);
+}
+
+#[test]
+fn a_stranger_key_stays_unauthorized() {
+    let Some(server) = server() else { return };
+    let f = fleet();
+    let config = AdbdConfig {
+        policy: AuthPolicy::Keys {
+            authorized: vec![],
+            accept_new: false,
+        },
+        ..AdbdConfig::default()
+    };
+    let served = ServedFleet::serve(&f.lab, 0, &config).expect("serve");
+    let (_, addr) = served.addresses().into_iter().next().expect("a unit");
+    connect_all(server, &[addr], "unauthorized");
+    disconnect_all(server, &[addr]);
+}
+
+#[test]
+fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
+    let Some(server) = server() else { return };
+    let mut inproc = fleet();
+    let jobs = all_jobs(&inproc);
+    let a = run(&mut inproc, &jobs, RunOptions::default(), &mut NoReporter);
+    let expected = summary(&inproc, &a);
+
+    let mut wired = fleet();
+    let served = ServedFleet::serve(&wired.lab, 0, &AdbdConfig::default()).expect("serve");
+    let addrs: Vec<SocketAddr> = served.addresses().values().copied().collect();
+    connect_all(server, &addrs, "device");
+    connect_lab(
+        &mut wired.lab,
+        served.addresses(),
+        Route::Server(server),
+        Duration::from_secs(20),
+    );
+    let b = run(&mut wired, &jobs, RunOptions::default(), &mut NoReporter);
+    disconnect_all(server, &addrs);
+    let got = summary(&wired, &b);
+    let diff: Vec<String> = got
+        .0
+        .iter()
+        .zip(&expected.0)
+        .zip(&b)
+        .filter(|((g, e), _)| g != e)
+        .map(|((g, e), r)| format!("via server: {g}\nin process: {e}\nreason: {:?}", r.reason()))
+        .collect();
+    assert!(
+        diff.is_empty(),
+        "results differ through the adb server:\n{}",
+        diff.join("\n")
+    );
+    assert_eq!(got.0.len(), expected.0.len());
+    assert_eq!(got.1, expected.1, "verdicts differ through the adb server");
+    assert!(b.iter().any(|r| r.status == ScenarioStatus::Passed));
+}
+
+#[test]
+fn adb_client_through_the_server_carries_exit_codes_and_files() {
+    use mynacert::adb::transport::AdbShellTransport;
+    use mynacert::transport::ShellTransport;
+    let Some(server) = server() else { return };
+    let f = fleet();
+    let served = ServedFleet::serve(&f.lab, 0, &AdbdConfig::default()).expect("serve");
+    let (serial, addr) = served.addresses().into_iter().next().expect("a unit");
+    connect_all(server, &[addr], "device");
+    let mut t = AdbShellTransport::via_server(server, &addr.to_string()).named(&serial);
+    for _ in 0..3 {
+        let ok = t.shell("getprop ro.serialno").expect("getprop");
+        assert_eq!(
+            (ok.stdout_text().trim(), ok.exit_code),
+            (serial.as_str(), Some(0))
+        );
+    }
+    let bad = t.shell("no-such-program").expect("runs");
+    assert_eq!(bad.exit_code, Some(127));
+    assert!(bad.stderr_text().contains("not found"));
+    t.push(b"bytes", "/sdcard/x.bin", 0o644).expect("push");
+    assert_eq!(t.pull("/sdcard/x.bin").expect("pull"), b"bytes");
+    disconnect_all(server, &[addr]);
+}
