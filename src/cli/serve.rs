@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// Host where vpcd (pcscd) listens.
     #[arg(long, default_value = "127.0.0.1")]
     pub vpcd_host: String,
+    /// Before serving, provision every `--se` phone with this identity's certificates (the app's
+    /// provision flow, in process), so `mynacert reader check` finds both certificates in the SE.
+    #[arg(long, value_name = "IDENTITY")]
+    pub provision: Option<String>,
     // ---- phones (ADB): each virtual phone as an adbd on its own loopback port ----
     /// Do not serve the phones over ADB.
     #[arg(long)]
@@ -133,11 +137,45 @@ fn card_slots(
     Ok(out)
 }
 
+/// Provisions the phones of the SE slots with `identity`'s certificates.
+fn provision_ses(
+    lab: &mut VirtualLab,
+    slots: &[crate::sim::vpcd::CardSlot],
+    identity: &str,
+) -> Result<(), CliError> {
+    let serials: Vec<&str> = slots
+        .iter()
+        .filter_map(|s| match &s.target {
+            ApduTarget::SecureElement(serial) => Some(serial.as_str()),
+            ApduTarget::Card(_) => None,
+        })
+        .collect();
+    if serials.is_empty() {
+        return Err(CliError::Invalid(
+            "--provision needs at least one --se phone".into(),
+        ));
+    }
+    if !lab.identities().iter().any(|i| i.id == identity) {
+        return Err(CliError::Invalid(format!(
+            "--provision: the lab holds no identity `{identity}`"
+        )));
+    }
+    for serial in serials {
+        let done = crate::lab::provision::provision_unit(lab, serial, identity)
+            .map_err(|e| CliError::Infra(format!("provisioning: {e}")))?;
+        println!("{done}");
+    }
+    Ok(())
+}
+
 /// `mynacert lab serve`.
 pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
-    let lab = load_virtual_lab(root, &args.lab)?;
+    let mut lab = load_virtual_lab(root, &args.lab)?;
     // ---- cards and phone SEs on vpcd ----
     let slots = card_slots(&lab, args)?;
+    if let Some(identity) = &args.provision {
+        provision_ses(&mut lab, &slots, identity)?;
+    }
     let cards = crate::sim::vpcd::serve_cards(&lab, &slots);
     for s in &slots {
         println!("serving {:?} on vpcd {}", s.target, s.vpcd);

@@ -3,6 +3,7 @@
 //! power on). The virtual lab implements it in process; real labs implement it over ADB and PC/SC.
 
 mod inventory;
+pub mod provision;
 pub mod virtual_lab;
 mod world;
 
