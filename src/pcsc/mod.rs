@@ -6,16 +6,18 @@
 
 pub mod check;
 mod connector;
+mod hotplug;
 mod transport;
 
 pub use connector::{ReaderEntry, ReaderRole, pcsc_connector};
+pub use hotplug::{Wake, judge_wake, wait_for_card};
 pub use transport::PcscTransport;
 
 use crate::transport::TransportError;
 use pcsc::{Context, ReaderState, Scope, State};
 use serde::Deserialize;
 use std::ffi::CString;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How a session shares the card with other PC/SC applications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -204,45 +206,6 @@ pub fn card_atr(reader: &str) -> Result<Option<Vec<u8>>, TransportError> {
     Ok(s.event_state()
         .contains(State::PRESENT)
         .then(|| s.atr().to_vec()))
-}
-
-/// Waits until a card is present (`present == true`) or absent on `reader`; a timeout is an error
-/// naming the reader.
-pub fn wait_for_card(reader: &str, present: bool, timeout: Duration) -> Result<(), TransportError> {
-    let ctx = context(reader)?;
-    let name = reader_cstring(reader)?;
-    let mut states = [ReaderState::new(name, State::UNAWARE)];
-    let deadline = Instant::now() + timeout;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match ctx.get_status_change(left, &mut states) {
-            Ok(()) => {}
-            Err(pcsc::Error::Timeout) => {
-                return Err(TransportError::Timeout {
-                    unit: format!("reader `{reader}`"),
-                    millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                    what: if present {
-                        "a card to be placed".into()
-                    } else {
-                        "the card to be removed".into()
-                    },
-                });
-            }
-            Err(e) => return Err(transport_error(reader, "wait for the card", e)),
-        }
-        let ev = states[0].event_state();
-        if ev.contains(State::UNKNOWN) || ev.contains(State::UNAVAILABLE) {
-            return Err(transport_error(
-                reader,
-                "wait for the card",
-                pcsc::Error::ReaderUnavailable,
-            ));
-        }
-        if ev.contains(State::PRESENT) == present && !ev.contains(State::MUTE) {
-            return Ok(());
-        }
-        states[0].sync_current_state();
-    }
 }
 
 fn reader_cstring(reader: &str) -> Result<CString, TransportError> {
