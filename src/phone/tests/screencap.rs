@@ -24,7 +24,7 @@ fn screencap_round_trip_gives_a_decodable_png_of_the_current_screen() {
         "the app screen looks different from home"
     );
     assert!(
-        a.pixels.iter().any(|&g| g == 0x60),
+        a.pixels.contains(&0x60),
         "the app screen shows at least one button"
     );
     if let Some(r) = python_decode(&app) {
