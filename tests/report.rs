@@ -90,6 +90,7 @@ fn hostile() -> Journal {
         screen: Some("<node text=\"失効完了 ]]>\"/>".into()),
         authority: vec!["sign: valid ]]>".into()],
         logcat: Some(nasty.into()),
+        screenshot_png: None,
     };
     let h = header(
         "run-hostile",

@@ -433,3 +433,23 @@ fn adb_env_follows_adb_precedence() {
     assert!(AdbEnv::from_vars(env(&[("ADB_SERVER_SOCKET", "localfilesystem:/x")])).is_err());
     assert!(AdbEnv::from_vars(env(&[("ANDROID_ADB_SERVER_PORT", "port")])).is_err());
 }
+
+#[test]
+fn boot_check_requires_sys_boot_completed_to_be_exactly_1() {
+    use super::transport::boot_completed;
+    use crate::transport::ShellOutput;
+    let out = |stdout: &str, stderr: &str, code: Option<u8>| ShellOutput {
+        stdout: stdout.as_bytes().to_vec(),
+        stderr: stderr.as_bytes().to_vec(),
+        exit_code: code,
+    };
+    assert!(boot_completed(&out("1\n", "", Some(0))));
+    assert!(boot_completed(&out("1\r\n", "", None)));
+    assert!(
+        !boot_completed(&out("\n", "", Some(0))),
+        "empty: still booting"
+    );
+    assert!(!boot_completed(&out("0\n", "", Some(0))));
+    assert!(!boot_completed(&out("1\n", "", Some(1))));
+    assert!(!boot_completed(&out("", "error: device offline", None)));
+}

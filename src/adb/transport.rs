@@ -266,12 +266,15 @@ impl AdbShellTransport {
 
     fn probe(&mut self) -> Result<(), TransportError> {
         let out = self.raw_shell("getprop sys.boot_completed")?;
-        if out.exit_code.unwrap_or(0) == 0 {
+        if boot_completed(&out) {
             Ok(())
         } else {
             Err(TransportError::Disconnected {
                 unit: self.name.clone(),
-                detail: "still booting".into(),
+                detail: format!(
+                    "still booting (sys.boot_completed is {:?})",
+                    out.stdout_text().trim()
+                ),
             })
         }
     }
@@ -393,6 +396,12 @@ impl ShellTransport for AdbShellTransport {
         })
         .map_err(|e| renamed(e, &serial))
     }
+}
+
+/// True when `getprop sys.boot_completed` answered exactly `1` (and did not fail): an empty value, a
+/// `0` or an error text means the device is not up yet.
+pub fn boot_completed(out: &ShellOutput) -> bool {
+    out.exit_code.unwrap_or(0) == 0 && out.stderr.is_empty() && out.stdout_text().trim() == "1"
 }
 
 /// The loopback address for a served port.

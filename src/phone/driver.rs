@@ -272,6 +272,24 @@ impl PhoneDriver {
         Ok(UiTree::parse_dump_output(&text)?)
     }
 
+    /// A screenshot of the current screen as PNG bytes (`screencap -p`, raw stdout). Anything other than
+    /// a PNG (an error text, a truncated or raw-format image) is a [`DriverError::Command`] naming what
+    /// came back.
+    pub fn screencap(&mut self) -> Result<Vec<u8>, DriverError> {
+        let cmd = ShellCommand::new("screencap").arg("-p");
+        let out = self.run(&cmd)?;
+        if !out.success() {
+            return Err(command_error(&cmd, &out));
+        }
+        if out.stdout.starts_with(&PNG_SIGNATURE) {
+            return Ok(out.stdout);
+        }
+        Err(DriverError::Command {
+            command: cmd.redacted(),
+            detail: format!("not a PNG: {}", describe_bytes(&out.stdout)),
+        })
+    }
+
     /// The log buffer (`logcat -d`).
     pub fn logcat(&mut self) -> Result<String, DriverError> {
         self.run_ok(&ShellCommand::new("logcat").arg("-d"))
@@ -321,6 +339,34 @@ fn command_error(cmd: &ShellCommand, out: &ShellOutput) -> DriverError {
         command: cmd.redacted(),
         detail: cmd.scrub(&detail),
     }
+}
+
+/// The 8 bytes every PNG file starts with.
+pub const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+/// A short description of unexpected output: its length and its first bytes, as text when printable.
+fn describe_bytes(data: &[u8]) -> String {
+    if data.is_empty() {
+        return "empty output".into();
+    }
+    let text = &data[..data.len().min(80)];
+    let printable = text
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    let (head, shown) = if printable {
+        (
+            text,
+            format!("{:?}", String::from_utf8_lossy(text).trim_end()),
+        )
+    } else {
+        let head = &data[..data.len().min(16)];
+        (head, hex::encode(head))
+    };
+    format!(
+        "{} bytes starting with {shown}{}",
+        data.len(),
+        if data.len() > head.len() { "…" } else { "" }
+    )
 }
 
 /// `pm` prints `Success` on its own line when it worked.

@@ -90,6 +90,9 @@ struct AttemptView<'a> {
     steps: Vec<StepView>,
     failing_step: Option<String>,
     evidence: Option<&'a Evidence>,
+    /// The failing step's screenshot, only when it is pure base64 (then it is safe unescaped in a
+    /// `data:` URI; auto-escaping would turn `/` into `&#x2f;`).
+    screenshot_base64: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -176,7 +179,17 @@ fn attempt_view(a: &Attempt) -> AttemptView<'_> {
         steps,
         failing_step: failing.map(|s| s.name.clone()),
         evidence: failing.map(|s| &s.evidence).filter(|e| !e.is_empty()),
+        screenshot_base64: failing
+            .and_then(|s| s.evidence.screenshot_png.as_deref())
+            .filter(|b| is_base64(b)),
     }
+}
+
+/// True for a non-empty string of the standard base64 alphabet (with `=` padding) only.
+fn is_base64(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// Renders the HTML report (pure function of the journal and the report built from it).

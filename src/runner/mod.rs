@@ -3,6 +3,7 @@
 
 mod checks;
 mod context;
+mod evidence;
 mod exec;
 mod plan;
 mod quarantine;
@@ -281,7 +282,8 @@ impl<'l> Runner<'l> {
                     continue;
                 }
                 let t = Instant::now();
-                let (r, evidence) = exec::run_step(&mut ctx, &step.value);
+                let (mut r, mut evidence) = exec::run_step(&mut ctx, &step.value);
+                evidence::capture_on_failure(&mut ctx, &step.value, &mut r, &mut evidence);
                 let rec = to_record(i + 1, name, t, r, evidence);
                 match rec.status {
                     StepStatus::Failed => {

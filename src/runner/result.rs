@@ -36,6 +36,9 @@ pub struct Evidence {
     /// Logcat excerpt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logcat: Option<String>,
+    /// Screenshot of the (first) phone of a failing step: PNG, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot_png: Option<String>,
 }
 
 impl Evidence {
@@ -46,6 +49,7 @@ impl Evidence {
             && self.screen.is_none()
             && self.authority.is_empty()
             && self.logcat.is_none()
+            && self.screenshot_png.is_none()
     }
 }
 

@@ -4,6 +4,7 @@
 mod device;
 mod flows;
 mod quirks;
+mod screencap;
 
 use super::*;
 use crate::profile::{DeviceProfile, Listing, Quirk};

@@ -203,6 +203,8 @@ impl VirtualPhone {
         put("ro.serialno", self.serial.clone());
         put("ro.boot.serialno", self.serial.clone());
         put("ro.carrier", self.carrier.clone());
+        // Commands only reach a powered phone, and a powered virtual phone has finished booting.
+        put("sys.boot_completed", "1".into());
         m
     }
 }

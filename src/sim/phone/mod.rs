@@ -5,12 +5,16 @@
 mod app;
 mod device;
 pub mod labels;
+pub mod png;
+mod screencap;
 mod screens;
 mod shell;
 mod xml;
 
 #[cfg(test)]
 pub(crate) mod fake_env;
+#[cfg(test)]
+pub(crate) mod png_check;
 #[cfg(test)]
 mod tests;
 

@@ -5,6 +5,7 @@ use super::PhoneEnv;
 use super::app::{self, AppData, Ctx, Session};
 use super::device::{VirtualPhone, offline};
 use super::labels as l;
+use super::screencap;
 use super::xml;
 use crate::phone::quote::input_text_unescape;
 use crate::phone::shlex::{self, Connector};
@@ -13,14 +14,14 @@ use crate::transport::ShellOutput;
 
 /// Output of one simple command.
 struct Out {
-    stdout: String,
+    stdout: Vec<u8>,
     stderr: String,
     code: u8,
 }
 
 fn ok(stdout: impl Into<String>) -> Out {
     Out {
-        stdout: stdout.into(),
+        stdout: stdout.into().into_bytes(),
         stderr: String::new(),
         code: 0,
     }
@@ -28,7 +29,7 @@ fn ok(stdout: impl Into<String>) -> Out {
 
 fn fail(code: u8, stderr: impl Into<String>) -> Out {
     Out {
-        stdout: String::new(),
+        stdout: Vec::new(),
         stderr: stderr.into(),
         code,
     }
@@ -60,7 +61,7 @@ impl VirtualPhone {
                 continue;
             }
             let out = self.exec(&seg.argv, env);
-            result.stdout.extend_from_slice(out.stdout.as_bytes());
+            result.stdout.extend_from_slice(&out.stdout);
             result.stderr.extend_from_slice(out.stderr.as_bytes());
             result.exit_code = Some(out.code);
         }
@@ -128,6 +129,7 @@ impl VirtualPhone {
             ["am", rest @ ..] => self.am(rest),
             ["input", rest @ ..] => self.input(rest, env),
             ["uiautomator", "dump", rest @ ..] => self.uiautomator(rest, env),
+            ["screencap", rest @ ..] => self.screencap(rest, env),
             ["cmd", "connectivity", "airplane-mode"] => ok(if self.airplane {
                 "enabled\n"
             } else {
@@ -306,7 +308,7 @@ impl VirtualPhone {
                 let short = format!("{}/{}", l::PACKAGE, l::ACTIVITY);
                 if self.app.is_none() || (comp != full && comp != short) {
                     return Out {
-                        stdout: starting,
+                        stdout: starting.into_bytes(),
                         stderr: format!(
                             "Error type 3\nError: Activity class {{{comp}}} does not exist.\n"
                         ),
@@ -357,17 +359,42 @@ impl VirtualPhone {
         }
     }
 
-    fn uiautomator(&mut self, args: &[&str], env: &mut dyn PhoneEnv) -> Out {
-        let xml = {
-            let (mut ctx, app, session) = self.ctx(env);
-            match (app.as_ref(), session.as_ref()) {
-                (Some(app), Some(s)) => {
-                    let ws = app::widgets(app, s, &mut ctx);
-                    xml::app_hierarchy(l::PACKAGE, &ws, &s.fields, s.focus)
-                }
-                _ => xml::launcher_hierarchy(),
+    /// The uiautomator XML of what is on screen now.
+    fn current_xml(&mut self, env: &mut dyn PhoneEnv) -> String {
+        let (mut ctx, app, session) = self.ctx(env);
+        match (app.as_ref(), session.as_ref()) {
+            (Some(app), Some(s)) => {
+                let ws = app::widgets(app, s, &mut ctx);
+                xml::app_hierarchy(l::PACKAGE, &ws, &s.fields, s.focus)
             }
-        };
+            _ => xml::launcher_hierarchy(),
+        }
+    }
+
+    /// `screencap -p [FILE]`: a PNG of the current screen to stdout (raw bytes) or to a file.
+    fn screencap(&mut self, args: &[&str], env: &mut dyn PhoneEnv) -> Out {
+        let png =
+            |me: &mut Self, env: &mut dyn PhoneEnv| screencap::screenshot(&me.current_xml(env));
+        match args {
+            ["-p"] => Out {
+                stdout: png(self, env),
+                stderr: String::new(),
+                code: 0,
+            },
+            ["-p", path] => {
+                let data = png(self, env);
+                self.files.insert((*path).to_string(), data);
+                ok("")
+            }
+            _ => fail(
+                1,
+                "usage: screencap [-p] [FILENAME]\n(only PNG output is supported here)\n",
+            ),
+        }
+    }
+
+    fn uiautomator(&mut self, args: &[&str], env: &mut dyn PhoneEnv) -> Out {
+        let xml = self.current_xml(env);
         match args {
             ["/dev/tty"] => ok(format!("{xml}UI hierchary dumped to: /dev/tty\n")),
             [] | ["--compressed"] => {

@@ -303,3 +303,9 @@ proptest! {
         prop_assert!(UiTree::parse_dump_output(&dump).is_ok());
     }
 }
+
+#[test]
+fn booted_phone_reports_sys_boot_completed_1() {
+    let (mut p, mut env) = phone(&[]);
+    assert_eq!(run(&mut p, &mut env, "getprop sys.boot_completed").0, "1\n");
+}
