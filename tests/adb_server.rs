@@ -223,21 +223,7 @@ fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
     let b = run(&mut wired, &jobs, RunOptions::default(), &mut NoReporter);
     disconnect_all(server, &addrs);
     let got = summary(&wired, &b);
-    let diff: Vec<String> = got
-        .0
-        .iter()
-        .zip(&expected.0)
-        .zip(&b)
-        .filter(|((g, e), _)| g != e)
-        .map(|((g, e), r)| format!("via server: {g}\nin process: {e}\nreason: {:?}", r.reason()))
-        .collect();
-    assert!(
-        diff.is_empty(),
-        "results differ through the adb server:\n{}",
-        diff.join("\n")
-    );
-    assert_eq!(got.0.len(), expected.0.len());
-    assert_eq!(got.1, expected.1, "verdicts differ through the adb server");
+    assert_same("through the adb server", &got, &expected, &b);
     assert!(b.iter().any(|r| r.status == ScenarioStatus::Passed));
 }
 

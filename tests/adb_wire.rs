@@ -40,21 +40,7 @@ fn full_shipped_suites_over_direct_adb_give_the_in_process_verdicts() {
     );
     let b = run(&mut wired, &jobs, RunOptions::default(), &mut NoReporter);
     let got = summary(&wired, &b);
-    let diff: Vec<String> = got
-        .0
-        .iter()
-        .zip(&expected.0)
-        .zip(&b)
-        .filter(|((g, e), _)| g != e)
-        .map(|((g, e), r)| format!("over ADB: {g}\nin process: {e}\nreason: {:?}", r.reason()))
-        .collect();
-    assert!(
-        diff.is_empty(),
-        "per-scenario results differ over ADB:\n{}",
-        diff.join("\n")
-    );
-    assert_eq!(got.0.len(), expected.0.len());
-    assert_eq!(got.1, expected.1, "verdicts differ over ADB");
+    assert_same("over ADB", &got, &expected, &b);
     assert!(
         b.iter().any(|r| r.status == ScenarioStatus::Passed),
         "nothing passed: the comparison would be vacuous"

@@ -6,7 +6,7 @@ use super::auth;
 use super::proto::{
     AUTH_RSAPUBLICKEY, AUTH_SIGNATURE, AUTH_TOKEN, Cmd, Decoder, MAX_PAYLOAD, Message, VERSION,
 };
-use super::shell_v2::{self, PacketDecoder};
+use super::shell_v2;
 use super::sync::{self, Response, ResponseParser};
 use crate::transport::{ShellOutput, TransportError};
 use rsa::RsaPrivateKey;
@@ -282,24 +282,14 @@ impl DirectConnection {
     /// Runs a command with shell v2 (stdout, stderr, exit code).
     pub fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
         let mut s = self.open(&format!("shell,v2,raw:{command}"))?;
-        let mut dec = PacketDecoder::default();
-        let mut out = ShellOutput::default();
+        let mut collector = shell_v2::OutputCollector::default();
         while let Some(bytes) = self.read_stream(&mut s)? {
-            dec.feed(&bytes);
-            while let Some(p) = dec.next_packet() {
-                match p.id {
-                    shell_v2::id::STDOUT => out.stdout.extend_from_slice(&p.data),
-                    shell_v2::id::STDERR => out.stderr.extend_from_slice(&p.data),
-                    shell_v2::id::EXIT => out.exit_code = p.data.first().copied(),
-                    _ => {}
-                }
-            }
-            if out.exit_code.is_some() {
+            if collector.feed(&bytes) {
                 break;
             }
         }
         self.close(&s)?;
-        Ok(out)
+        Ok(collector.finish())
     }
 
     /// Runs `exec:` (raw stdout, no exit code).

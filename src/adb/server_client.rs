@@ -2,7 +2,7 @@
 //! shell-v2 command through `host:transport:SERIAL` (our own reader: adb_client 3.2's `shell_command`
 //! loses the exit code).
 
-use super::shell_v2::{self, PacketDecoder};
+use super::shell_v2;
 use crate::transport::{ShellOutput, TransportError};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, SocketAddrV4, TcpStream};
@@ -97,8 +97,7 @@ pub fn server_shell(
     s.write_all(format!("{:04x}{service}", service.len()).as_bytes())
         .map_err(|e| server_io(serial, "write", e))?;
     server_status(&mut s, serial, "shell")?;
-    let mut dec = PacketDecoder::default();
-    let mut out = ShellOutput::default();
+    let mut collector = shell_v2::OutputCollector::default();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match s.read(&mut buf) {
@@ -106,18 +105,9 @@ pub fn server_shell(
             Ok(n) => n,
             Err(e) => return Err(server_io(serial, "read", e)),
         };
-        dec.feed(&buf[..n]);
-        while let Some(p) = dec.next_packet() {
-            match p.id {
-                shell_v2::id::STDOUT => out.stdout.extend_from_slice(&p.data),
-                shell_v2::id::STDERR => out.stderr.extend_from_slice(&p.data),
-                shell_v2::id::EXIT => out.exit_code = p.data.first().copied(),
-                _ => {}
-            }
-        }
-        if out.exit_code.is_some() {
+        if collector.feed(&buf[..n]) {
             break;
         }
     }
-    Ok(out)
+    Ok(collector.finish())
 }

@@ -70,3 +70,31 @@ impl PacketDecoder {
         Some(Packet { id, data })
     }
 }
+
+/// Collects a shell-v2 stream into stdout, stderr and the exit code.
+#[derive(Debug, Default)]
+pub struct OutputCollector {
+    decoder: PacketDecoder,
+    out: crate::transport::ShellOutput,
+}
+
+impl OutputCollector {
+    /// Feeds stream bytes; true once the exit packet has arrived.
+    pub fn feed(&mut self, bytes: &[u8]) -> bool {
+        self.decoder.feed(bytes);
+        while let Some(p) = self.decoder.next_packet() {
+            match p.id {
+                id::STDOUT => self.out.stdout.extend_from_slice(&p.data),
+                id::STDERR => self.out.stderr.extend_from_slice(&p.data),
+                id::EXIT => self.out.exit_code = p.data.first().copied(),
+                _ => {}
+            }
+        }
+        self.out.exit_code.is_some()
+    }
+
+    /// What was collected.
+    pub fn finish(self) -> crate::transport::ShellOutput {
+        self.out
+    }
+}

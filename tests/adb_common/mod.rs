@@ -94,3 +94,27 @@ pub fn summary(f: &Fleet, results: &[ScenarioResult]) -> (Vec<String>, String) {
 pub fn require_services() -> bool {
     std::env::var("MYNACERT_REQUIRE_SERVICES").as_deref() == Ok("1")
 }
+
+/// Asserts that a run over a wire (`via`) gave exactly the in-process results and verdicts.
+pub fn assert_same(
+    via: &str,
+    got: &(Vec<String>, String),
+    expected: &(Vec<String>, String),
+    results: &[ScenarioResult],
+) {
+    let diff: Vec<String> = got
+        .0
+        .iter()
+        .zip(&expected.0)
+        .zip(results)
+        .filter(|((g, e), _)| g != e)
+        .map(|((g, e), r)| format!("{via}: {g}\nin process: {e}\nreason: {:?}", r.reason()))
+        .collect();
+    assert!(
+        diff.is_empty(),
+        "per-scenario results differ {via}:\n{}",
+        diff.join("\n")
+    );
+    assert_eq!(got.0.len(), expected.0.len());
+    assert_eq!(got.1, expected.1, "verdicts differ {via}");
+}
