@@ -205,6 +205,14 @@ fn labs_merge_per_carrier_and_untrusted_or_tampered_bundles_contribute_nothing()
         (d.changed[0].from, d.changed[0].to),
         (Status::Planned, Status::Supported)
     );
+    // Each page names the change in its own language.
+    let ja = devicelist::render_html(&list, Some(&d), "ja").unwrap();
+    assert!(ja.contains("状況変更: M-1 (au) 対応予定 → 対応"), "{ja}");
+    let en = devicelist::render_html(&list, Some(&d), "en").unwrap();
+    assert!(
+        en.contains("status changed: M-1 (au) planned → supported"),
+        "{en}"
+    );
 }
 
 #[test]

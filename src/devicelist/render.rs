@@ -113,7 +113,7 @@ th { background: #eef1f6; } .supported { background: #dff3e3; } .planned { backg
 <ul id="diff">
 {% for e in diff.added %}<li>{{ added }}: {{ e.model_code }} {{ e.model_name }} ({{ e.carrier }})</li>{% endfor %}
 {% for e in diff.removed %}<li>{{ removed }}: {{ e.model_code }} {{ e.model_name }} ({{ e.carrier }})</li>{% endfor %}
-{% for c in diff.changed %}<li>{{ changed }}: {{ c.model_code }} ({{ c.carrier }}) {{ c.from }} → {{ c.to }}</li>{% endfor %}
+{% for c in changes %}<li>{{ changed }}: {{ c.model_code }} ({{ c.carrier }}) {{ c.from }} → {{ c.to }}</li>{% endfor %}
 </ul>
 {% endif %}
 </body></html>
@@ -158,7 +158,30 @@ pub fn render_html(
         list: &'a DeviceList,
         rows: Vec<Row<'a>>,
         diff: Option<&'a Diff>,
+        /// Status changes with labels in the page's language.
+        changes: Vec<ChangeRow<'a>>,
     }
+    #[derive(Serialize)]
+    struct ChangeRow<'a> {
+        model_code: &'a str,
+        carrier: &'a str,
+        from: &'static str,
+        to: &'static str,
+    }
+    let label = |st: super::Status| if ja { st.ja() } else { st.en() };
+    let changes = diff
+        .map(|d| {
+            d.changed
+                .iter()
+                .map(|c| ChangeRow {
+                    model_code: &c.model_code,
+                    carrier: &c.carrier,
+                    from: label(c.from),
+                    to: label(c.to),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let page = Page {
         lang,
         title: if ja {
@@ -179,6 +202,7 @@ pub fn render_html(
         list,
         rows,
         diff,
+        changes,
     };
     t.render(minijinja::value::Serde(&page))
 }
