@@ -42,6 +42,8 @@ struct Shared {
     booting_until: Mutex<Option<Instant>>,
     conns: Mutex<Vec<(u64, TcpStream)>>,
     next_conn: AtomicU64,
+    /// The listening address, for waking the accept loop.
+    addr: Mutex<Option<SocketAddr>>,
 }
 
 impl Shared {
@@ -51,6 +53,18 @@ impl Shared {
             Err(_) => false,
         }
     }
+    /// The device goes down for its boot time: the accept loop closes the port (connections are refused,
+    /// as with a real phone that is rebooting) and opens it again once booted.
+    fn go_down(&self) {
+        if let Ok(mut b) = self.booting_until.lock() {
+            *b = Some(Instant::now() + self.config.boot_time);
+        }
+        // Wake the blocking accept so that it sees the device is down and closes the port.
+        if let Ok(Some(addr)) = self.addr.lock().map(|a| *a) {
+            let _ = TcpStream::connect_timeout(&addr, Duration::from_millis(200));
+        }
+    }
+
     fn drop_all(&self) {
         if let Ok(mut conns) = self.conns.lock() {
             for (_, c) in conns.drain(..) {
@@ -91,11 +105,12 @@ impl ServedPhone {
             booting_until: Mutex::new(None),
             conns: Mutex::new(Vec::new()),
             next_conn: AtomicU64::new(1),
+            addr: Mutex::new(Some(addr)),
         });
         let s = shared.clone();
         let accept = std::thread::Builder::new()
             .name(format!("adbd-{serial}"))
-            .spawn(move || accept_loop(listener, s))?;
+            .spawn(move || accept_loop(listener, addr, s))?;
         Ok(ServedPhone {
             shared,
             addr,
@@ -136,20 +151,41 @@ impl Drop for ServedPhone {
     }
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
+fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
+    let mut listener = Some(listener);
+    while let Some(l) = listener.take() {
+        for stream in l.incoming() {
+            if shared.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok(stream) = stream else { continue };
+            if shared.booting() {
+                let _ = stream.shutdown(Shutdown::Both);
+                break;
+            }
+            let s = shared.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("adbd-{}-conn", shared.serial))
+                .spawn(move || serve_connection(stream, s));
+        }
+        // Down (rebooting, resetting, powered off): the port is closed — a host's connect is refused
+        // rather than accepted and dropped, which is what a real phone does and what adb servers expect.
+        drop(l);
+        while shared.booting() && !shared.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         if shared.stop.load(Ordering::SeqCst) {
-            break;
+            return;
         }
-        let Ok(stream) = stream else { continue };
-        if shared.booting() {
-            let _ = stream.shutdown(Shutdown::Both);
-            continue;
+        for _ in 0..50 {
+            match TcpListener::bind(addr) {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
         }
-        let s = shared.clone();
-        let _ = std::thread::Builder::new()
-            .name(format!("adbd-{}-conn", shared.serial))
-            .spawn(move || serve_connection(stream, s));
     }
 }
 
@@ -164,8 +200,11 @@ fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) {
     let banner = match banner(shell.as_mut()) {
         Ok(b) => b,
         Err(_) => {
+            // The phone does not answer (powered off): close the port for a while instead of
+            // accepting and dropping every reconnect attempt.
             forget(&shared, id);
             let _ = stream.shutdown(Shutdown::Both);
+            shared.go_down();
             return;
         }
     };
@@ -184,9 +223,7 @@ fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) {
         if flow == Ok(Flow::Disconnect) {
             // Reboot / factory reset: the device goes down (no new connection from here on, so a host
             // that reacts to the answer below cannot slip in), then comes back after its boot time.
-            if let Ok(mut b) = shared.booting_until.lock() {
-                *b = Some(Instant::now() + shared.config.boot_time);
-            }
+            shared.go_down();
         }
         if !out.is_empty() && stream.write_all(&out).is_err() {
             break;
