@@ -21,28 +21,40 @@ pub enum Listing {
 #[serde(rename_all = "snake_case")]
 pub enum Quirk {
     /// Issuing to this phone leaves the previous phone's certificates valid.
+    /// YAML: `reissue_keeps_old_valid`.
     ReissueKeepsOldValid,
     /// A factory reset wipes the SE without revoking (valid orphan at the authority).
+    /// YAML: `reset_wipes_se`.
     ResetWipesSe,
     /// Reinstall + online + My Page does not delete the stale certificates after a reset.
+    /// YAML: `cleanup_on_reinstall_missing`.
     CleanupOnReinstallMissing,
     /// Revocation on the phone revokes at the authority but leaves the certificates in the SE.
+    /// YAML: `revoke_leaves_se_data`.
     RevokeLeavesSeData,
     /// Offline revocation shows the completion screen although nothing happened.
+    /// YAML: `offline_revoke_reports_success`.
     OfflineRevokeReportsSuccess,
     /// Revoking another phone's certificates works without reading the physical card.
+    /// YAML: `revoke_other_without_card`.
     RevokeOtherWithoutCard,
     /// Uninstalling the app while online does not revoke.
+    /// YAML: `uninstall_online_no_revoke`.
     UninstallOnlineNoRevoke,
     /// The app shows certificates as usable while the person is suspended.
+    /// YAML: `app_ignores_suspension`.
     AppIgnoresSuspension,
     /// On an unsupported model the app still offers provisioning.
+    /// YAML: `unsupported_offers_provisioning`.
     UnsupportedOffersProvisioning,
     /// The SE does not count down wrong PIN entries.
+    /// YAML: `pin_retry_not_enforced`.
     PinRetryNotEnforced,
     /// The app writes a typed password to logcat.
+    /// YAML: `secret_in_logcat`.
     SecretInLogcat,
     /// The SE hands out the auth certificate without the auth PIN.
+    /// YAML: `auth_cert_readable_without_pin`.
     AuthCertReadableWithoutPin,
 }
 
