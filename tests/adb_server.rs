@@ -1,6 +1,6 @@
 //! Debian's `adb` and its server against the served virtual fleet: the CLI (connect, devices -l, shell,
-//! push/pull, install, exec-out, reboot) and the full shipped suites through adb_client → adb server →
-//! virtual adbd, with the same verdicts as in process.
+//! push/pull, install, exec-out, reboot), the full shipped suites through adb_client → adb server →
+//! virtual adbd with the same verdicts as in process, and `mynacert run --phones adb-server`.
 //!
 //! Needs an adb server: `scripts/test` starts one (`adb -P 15037 nodaemon server` with a temporary HOME)
 //! and exports `ADB_SERVER_SOCKET`. Without one these tests SKIP LOUDLY, unless
@@ -11,7 +11,9 @@ mod adb_common;
 use adb_common::*;
 use mynacert::adb::AdbdConfig;
 use mynacert::adb::auth::AuthPolicy;
-use mynacert::adb::fleet::{Route, ServedFleet, connect_lab};
+use mynacert::adb::fleet::{
+    Route, ServedFleet, connect_lab, connect_through_server, disconnect_through_server,
+};
 use mynacert::adb::transport::{AdbEnv, server_request};
 use mynacert::lab::Lab;
 use mynacert::runner::result::ScenarioStatus;
@@ -47,38 +49,8 @@ fn server() -> Option<SocketAddrV4> {
 
 /// Connects every address and waits until the server lists each in `state`.
 fn connect_all(server: SocketAddrV4, addrs: &[SocketAddr], state: &str) {
-    for a in addrs {
-        let answer = server_request(server, &format!("host:connect:{a}")).expect("host:connect");
-        // adb 29 says "failed to authenticate" when its first signature is refused and it goes on to
-        // offer its public key: the state decides.
-        assert!(
-            answer.contains("connected") || answer.contains("failed to authenticate"),
-            "connect {a}: {answer}"
-        );
-    }
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let list = server_request(server, "host:devices-l").unwrap_or_default();
-        let ready = addrs.iter().all(|a| {
-            list.lines().any(|l| {
-                let mut w = l.split_whitespace();
-                w.next() == Some(&a.to_string()) && w.next() == Some(state)
-            })
-        });
-        if ready {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "devices not `{state}` in time:\n{list}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn disconnect_all(server: SocketAddrV4, addrs: &[SocketAddr]) {
-    for a in addrs {
-        let _ = server_request(server, &format!("host:disconnect:{a}"));
+    if let Err(e) = connect_through_server(server, addrs, state, Duration::from_secs(15)) {
+        panic!("{e}");
     }
 }
 
@@ -182,7 +154,7 @@ fn debian_adb_cli_drives_a_served_phone_with_auth() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    disconnect_all(server, &[addr]);
+    disconnect_through_server(server, &[addr]);
 }
 
 #[test]
@@ -199,13 +171,10 @@ fn a_stranger_key_stays_unauthorized() {
     let served = ServedFleet::serve(&f.lab, 0, &config).expect("serve");
     let (_, addr) = served.addresses().into_iter().next().expect("a unit");
     connect_all(server, &[addr], "unauthorized");
-    disconnect_all(server, &[addr]);
+    disconnect_through_server(server, &[addr]);
 }
 
 #[test]
-#[ignore = "Debian's adb 29 server aborts now and then (fdevent_epoll.cpp:88) under this test's \
-            reboot/reset churn; run with `scripts/test --test adb_server -- --ignored`. The same suites \
-            run over the ADB protocol straight to the virtual adbd in tests/adb_wire.rs."]
 fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
     let Some(server) = server() else { return };
     let mut inproc = fleet();
@@ -224,7 +193,7 @@ fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
         Duration::from_secs(20),
     );
     let b = run(&mut wired, &jobs, RunOptions::default(), &mut NoReporter);
-    disconnect_all(server, &addrs);
+    disconnect_through_server(server, &addrs);
     let got = summary(&wired, &b);
     assert_same("through the adb server", &got, &expected, &b);
     assert!(b.iter().any(|r| r.status == ScenarioStatus::Passed));
@@ -252,5 +221,51 @@ fn adb_client_through_the_server_carries_exit_codes_and_files() {
     assert!(bad.stderr_text().contains("not found"));
     t.push(b"bytes", "/sdcard/x.bin", 0o644).expect("push");
     assert_eq!(t.pull("/sdcard/x.bin").expect("pull"), b"bytes");
-    disconnect_all(server, &[addr]);
+    disconnect_through_server(server, &[addr]);
+}
+
+#[test]
+fn mynacert_run_drives_the_served_phones_through_the_adb_server() {
+    let Some(server) = server() else { return };
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_mynacert"))
+        .args(["--root", &root().to_string_lossy(), "run", "--no-progress"])
+        .args(["--phones", "adb-server", "--model", "kumo-km51a", "--out"])
+        .arg(out_dir.path())
+        .env("ADB_SERVER_SOCKET", format!("tcp:{server}"))
+        .output()
+        .expect("run mynacert");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!("ADB through the adb server at {server}")),
+        "{stderr}"
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("KM-51A"))
+        .expect("a KM-51A row");
+    assert!(line.contains("supported") && line.contains("yes"), "{line}");
+    let run_dir = std::fs::read_dir(out_dir.path())
+        .expect("reports")
+        .filter_map(Result::ok)
+        .next()
+        .expect("a run directory")
+        .path();
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).expect("results"))
+            .expect("results.json");
+    assert_eq!(
+        results["phones"].as_str(),
+        Some(format!("ADB through the adb server at {server}").as_str())
+    );
+    // The served phones were `adb disconnect`ed after the run.
+    let first = stderr
+        .split("(first at ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .expect("the first served address on stderr");
+    let list = server_request(server, "host:devices").expect("devices");
+    assert!(!list.contains(first), "{first} still listed:\n{list}");
 }

@@ -3,13 +3,8 @@
 
 mod pcsc_common;
 
-use mynacert::lab::Lab;
-use mynacert::lab::virtual_lab::ApduTarget;
-use mynacert::pcsc;
-use mynacert::sim::vpcd::{CardSlot, serve_cards};
-use pcsc_common::{SLOT0, services, slots, virtual_lab};
+use pcsc_common::{SLOT0, card_on_slot0, identity, services, slots, virtual_lab};
 use std::process::Command;
-use std::time::Duration;
 
 const MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 
@@ -38,16 +33,9 @@ fn opensc_lists_two_pins_and_four_certificates_and_signs_with_the_auth_key() {
         return;
     }
     let _g = slots();
-    pcsc::wait_for_card(SLOT0, false, Duration::from_secs(5)).expect("reader empty first");
     let lab = virtual_lab();
-    let id = lab
-        .identities()
-        .iter()
-        .find(|i| i.id == "taro")
-        .expect("taro")
-        .clone();
-    let server = serve_cards(&lab, &[CardSlot::local(ApduTarget::Card("taro".into()), 0)]);
-    pcsc::wait_for_card(SLOT0, true, Duration::from_secs(5)).expect("card appears");
+    let id = identity(&lab, "taro");
+    let server = card_on_slot0(&lab, "taro");
 
     let dump = run(tool("pkcs15-tool").args(["--reader", SLOT0, "-D"]));
     assert!(dump.contains("PKCS#15 Card [JPKI]"), "{dump}");

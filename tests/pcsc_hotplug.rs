@@ -11,10 +11,8 @@ use mynacert::lab::virtual_lab::ApduTarget;
 use mynacert::pcsc;
 use mynacert::sim::vpcd::{CardSlot, serve_cards};
 use mynacert::transport::TransportError;
-use pcsc_common::{SLOT1, services, slots, virtual_lab};
+use pcsc_common::{SLOT1, WAIT, services, slots, virtual_lab};
 use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(5);
 
 #[test]
 fn waiting_on_a_reader_pcscd_does_not_know_fails_at_once_naming_it() {

@@ -12,11 +12,8 @@ use mynacert::runner::result::{ScenarioResult, ScenarioStatus, StepStatus};
 use mynacert::runner::{Job, NoReporter, Reporter, RunEvent, RunOptions, Runner};
 use mynacert::scenario::{ValidationContext, load_paths};
 use mynacert::sim::vpcd::{CardServer, CardSlot, serve_cards};
-use pcsc_common::{SLOT1, root, services, slots, virtual_lab};
+use pcsc_common::{SLOT1, WAIT, root, services, slots, virtual_lab};
 use std::sync::Arc;
-use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(5);
 const MODEL: &str = "kumo-km51a";
 
 fn jobs(suites: &[&str]) -> Vec<Job> {

@@ -16,11 +16,9 @@ use mynacert::pcsc::check::{CheckSecrets, Outcome, TokenPins, check_token};
 use mynacert::pcsc::{self, PcscSettings, PcscTransport};
 use mynacert::sim::vpcd::{CardSlot, serve_cards};
 use mynacert::types::{CertKind, PinKind};
-use pcsc_common::{SLOT1, root, services, slots, virtual_lab};
+use pcsc_common::{SLOT1, WAIT, identity, root, services, slots, virtual_lab};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(5);
 
 fn unit_of(lab: &VirtualLab, model: &str) -> String {
     lab.units()
@@ -36,12 +34,7 @@ fn check_served_se(model: &str, signature: &str) {
     let mut lab = virtual_lab();
     let serial = unit_of(&lab, model);
     provision_unit(&mut lab, &serial, "taro").expect("provisioned in process");
-    let id = lab
-        .identities()
-        .iter()
-        .find(|i| i.id == "taro")
-        .expect("taro")
-        .clone();
+    let id = identity(&lab, "taro");
     let server = serve_cards(
         &lab,
         &[CardSlot::local(

@@ -7,17 +7,12 @@ mod pcsc_common;
 use mynacert::apdu::Sw;
 use mynacert::jpki::{JpkiClient, TOKEN_LABEL_CARD, ef};
 use mynacert::lab::Lab;
-use mynacert::lab::virtual_lab::ApduTarget;
 use mynacert::pcsc::check::{CheckSecrets, check_token};
 use mynacert::pcsc::{self, PcscSettings, PcscTransport};
 use mynacert::secret::Secret;
-use mynacert::sim::vpcd::{CardSlot, serve_cards};
 use mynacert::transport::{CardTransport, TransportError};
 use mynacert::types::CertKind;
-use pcsc_common::{SLOT0, services, slots, virtual_lab};
-use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(5);
+use pcsc_common::{SLOT0, WAIT, card_on_slot0, identity, services, slots, virtual_lab};
 
 #[test]
 fn a_served_card_reads_through_pcscd_like_in_process() {
@@ -25,10 +20,8 @@ fn a_served_card_reads_through_pcscd_like_in_process() {
         return;
     }
     let _g = slots();
-    pcsc::wait_for_card(SLOT0, false, WAIT).expect("the reader is empty before the test");
     let mut lab = virtual_lab();
-    let server = serve_cards(&lab, &[CardSlot::local(ApduTarget::Card("taro".into()), 0)]);
-    pcsc::wait_for_card(SLOT0, true, WAIT).expect("card appears on the reader");
+    let server = card_on_slot0(&lab, "taro");
     let atr = pcsc::card_atr(SLOT0).expect("status");
     assert_eq!(
         atr,
@@ -70,16 +63,9 @@ fn the_reader_check_passes_on_the_served_card_and_spends_no_try() {
         return;
     }
     let _g = slots();
-    pcsc::wait_for_card(SLOT0, false, WAIT).expect("the reader is empty before the test");
     let lab = virtual_lab();
-    let server = serve_cards(&lab, &[CardSlot::local(ApduTarget::Card("taro".into()), 0)]);
-    pcsc::wait_for_card(SLOT0, true, WAIT).expect("card appears");
-    let id = lab
-        .identities()
-        .iter()
-        .find(|i| i.id == "taro")
-        .expect("taro")
-        .clone();
+    let server = card_on_slot0(&lab, "taro");
+    let id = identity(&lab, "taro");
     let mut t = PcscTransport::connect(SLOT0, PcscSettings::default()).expect("connect");
     t.begin_transaction()
         .expect("the check runs in one transaction");
@@ -121,10 +107,8 @@ fn removing_the_card_mid_session_is_an_infrastructure_error_naming_the_reader() 
         return;
     }
     let _g = slots();
-    pcsc::wait_for_card(SLOT0, false, WAIT).expect("the reader is empty before the test");
     let lab = virtual_lab();
-    let server = serve_cards(&lab, &[CardSlot::local(ApduTarget::Card("taro".into()), 0)]);
-    pcsc::wait_for_card(SLOT0, true, WAIT).expect("card appears");
+    let server = card_on_slot0(&lab, "taro");
     let t = PcscTransport::connect(SLOT0, PcscSettings::default()).expect("connect");
     let mut client = JpkiClient::new(t);
     client.select_jpki_ap().expect("select");
@@ -168,10 +152,8 @@ fn transactions_keep_other_sessions_out_until_they_end() {
         return;
     }
     let _g = slots();
-    pcsc::wait_for_card(SLOT0, false, WAIT).expect("the reader is empty before the test");
     let lab = virtual_lab();
-    let server = serve_cards(&lab, &[CardSlot::local(ApduTarget::Card("taro".into()), 0)]);
-    pcsc::wait_for_card(SLOT0, true, WAIT).expect("card appears");
+    let server = card_on_slot0(&lab, "taro");
     let explicit = PcscSettings {
         session_transaction: false,
         command_timeout_ms: 500,

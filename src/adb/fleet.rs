@@ -2,6 +2,7 @@
 //! phone drivers back to them over real ADB.
 
 use super::server::{AdbdConfig, ServedPhone, ShellFactory};
+use super::server_client::server_request;
 use super::transport::AdbShellTransport;
 use crate::lab::virtual_lab::VirtualLab;
 use crate::lab::{Lab, LabError};
@@ -9,7 +10,7 @@ use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The port range the adb server scans for emulators: served phones stay out of it.
 pub const ADB_SCAN_PORTS: std::ops::RangeInclusive<u16> = 5555..=5585;
@@ -124,7 +125,11 @@ pub fn connect_lab(
     boot_timeout: Duration,
 ) {
     let key = super::transport::default_host_key();
-    lab.set_phone_connector(Box::new(move |serial: &str| {
+    let path = match route {
+        Route::Server(server) => format!("ADB through the adb server at {server}"),
+        Route::Direct => "ADB straight over TCP to each adbd".to_string(),
+    };
+    let connector = Box::new(move |serial: &str| {
         let addr = addresses.get(serial).ok_or_else(|| LabError::Unknown {
             what: "served phone",
             name: serial.to_string(),
@@ -134,5 +139,56 @@ pub fn connect_lab(
             Route::Direct => AdbShellTransport::direct(*addr, key.clone()),
         };
         Ok(Box::new(t.with_boot_timeout(boot_timeout).named(serial)) as Box<dyn ShellTransport>)
-    }));
+    });
+    lab.set_phone_connector(connector, &path);
+}
+
+/// Asks the adb server to `host:connect` each address and waits (up to `timeout`) until it lists every
+/// one in `state` (`device`, or `unauthorized` for a host key the phone refuses).
+pub fn connect_through_server(
+    server: SocketAddrV4,
+    addrs: &[SocketAddr],
+    state: &str,
+    timeout: Duration,
+) -> Result<(), String> {
+    for a in addrs {
+        let answer = server_request(server, &format!("host:connect:{a}"))?;
+        // adb 29 answers "failed to authenticate" when the phone refuses its first signature and it
+        // goes on to offer its public key: the listed state decides.
+        if !(answer.contains("connected") || answer.contains("failed to authenticate")) {
+            return Err(format!("adb server at {server}: connect {a}: {answer}"));
+        }
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        let list = server_request(server, "host:devices-l").unwrap_or_default();
+        let missing: Vec<String> = addrs
+            .iter()
+            .map(|a| a.to_string())
+            .filter(|a| {
+                !list.lines().any(|l| {
+                    let mut w = l.split_whitespace();
+                    w.next() == Some(a.as_str()) && w.next() == Some(state)
+                })
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "adb server at {server}: not `{state}` after {} s: {}; it lists:\n{list}",
+                timeout.as_secs(),
+                missing.join(", ")
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Asks the adb server to forget each address (`adb disconnect`); errors are ignored (already gone).
+pub fn disconnect_through_server(server: SocketAddrV4, addrs: &[SocketAddr]) {
+    for a in addrs {
+        let _ = server_request(server, &format!("host:disconnect:{a}"));
+    }
 }

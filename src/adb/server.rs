@@ -23,6 +23,10 @@ pub struct AdbdConfig {
     pub policy: AuthPolicy,
     /// After a reboot or factory reset the device refuses connections this long (it is "booting").
     pub boot_time: Duration,
+    /// How long after answering a reboot or factory reset the device keeps its connections before
+    /// it goes down (a real phone takes a moment too; a host that forgets the device in between sees
+    /// a clean disconnect instead of a dropped connection).
+    pub down_delay: Duration,
 }
 
 impl Default for AdbdConfig {
@@ -30,6 +34,7 @@ impl Default for AdbdConfig {
         AdbdConfig {
             policy: AuthPolicy::Off,
             boot_time: Duration::from_millis(300),
+            down_delay: Duration::from_millis(150),
         }
     }
 }
@@ -57,12 +62,18 @@ impl Shared {
     /// as with a real phone that is rebooting) and opens it again once booted.
     fn go_down(&self) {
         if let Ok(mut b) = self.booting_until.lock() {
-            *b = Some(Instant::now() + self.config.boot_time);
+            *b = Some(Instant::now() + self.config.down_delay + self.config.boot_time);
         }
         // Wake the blocking accept so that it sees the device is down and closes the port.
         if let Ok(Some(addr)) = self.addr.lock().map(|a| *a) {
             let _ = TcpStream::connect_timeout(&addr, Duration::from_millis(200));
         }
+    }
+
+    /// True when the phone answers (it is powered): the banner's properties can be read.
+    fn answers(&self) -> bool {
+        let mut shell = (self.factory)();
+        banner(shell.as_mut()).is_ok()
     }
 
     fn drop_all(&self) {
@@ -171,7 +182,9 @@ fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
         // Down (rebooting, resetting, powered off): the port is closed — a host's connect is refused
         // rather than accepted and dropped, which is what a real phone does and what adb servers expect.
         drop(l);
-        while shared.booting() && !shared.stop.load(Ordering::SeqCst) {
+        // Closed for the boot time, and for as long as the phone is powered off (its shell does not
+        // answer): a host's reconnect attempts are refused until the phone is really back.
+        while !shared.stop.load(Ordering::SeqCst) && (shared.booting() || !shared.answers()) {
             std::thread::sleep(Duration::from_millis(20));
         }
         if shared.stop.load(Ordering::SeqCst) {
@@ -231,6 +244,7 @@ fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) {
         match flow {
             Ok(Flow::Continue) => {}
             Ok(Flow::Disconnect) => {
+                std::thread::sleep(shared.config.down_delay);
                 shared.drop_all();
                 break;
             }

@@ -289,7 +289,7 @@ impl AdbShellTransport {
                 Path_::Direct { conn, .. } => *conn = None,
                 Path_::Server { server, .. } => {
                     // A TCP device the server dropped: ask it to reconnect now rather than in ~10 s.
-                    if let Ok(SocketAddr::V4(a)) = self.adb_serial.parse::<SocketAddr>() {
+                    if let Some(a) = tcp_serial(&self.adb_serial) {
                         let _ = server_request(*server, &format!("host:connect:{a}"));
                     }
                 }
@@ -353,8 +353,16 @@ impl ShellTransport for AdbShellTransport {
             // The device goes down: forget the connection, wait for it on the next command.
             self.rebooting = true;
             mark_rebooting(&self.adb_serial, true);
-            if let Path_::Direct { conn, .. } = &mut self.path {
-                *conn = None;
+            match &mut self.path {
+                Path_::Direct { conn, .. } => *conn = None,
+                Path_::Server { server, .. } => {
+                    // A TCP device: the server would keep it `offline` and retry on its own ~10 s
+                    // schedule (Debian's adb 29 server has aborted in that reconnect churn). Forget it
+                    // now; the wait before the next command connects it again once it accepts.
+                    if let Some(a) = tcp_serial(&self.adb_serial) {
+                        let _ = server_request(*server, &format!("host:disconnect:{a}"));
+                    }
+                }
             }
             if let Err(TransportError::Disconnected { .. }) = r {
                 return Ok(ShellOutput {
@@ -395,6 +403,15 @@ impl ShellTransport for AdbShellTransport {
             Path_::Direct { .. } => t.direct_conn()?.pull(remote_path),
         })
         .map_err(|e| renamed(e, &serial))
+    }
+}
+
+/// The device's address when its ADB serial is a TCP `HOST:PORT` (a network device the server
+/// connected with `host:connect`), not a USB serial.
+fn tcp_serial(serial: &str) -> Option<SocketAddrV4> {
+    match serial.parse::<SocketAddr>() {
+        Ok(SocketAddr::V4(a)) => Some(a),
+        _ => None,
     }
 }
 

@@ -272,6 +272,12 @@ fn plan_jobs(
 /// build every report from that journal.
 pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     let mut prepared = prepare(root, args)?;
+    let link = super::phones::link(
+        &mut prepared.lab,
+        args.phones,
+        args.adb_port_base,
+        std::time::Duration::from_secs(args.unit_return_timeout.max(30)),
+    )?;
     let out = if args.out.is_absolute() {
         args.out.clone()
     } else {
@@ -291,6 +297,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     )
     .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
     eprintln!("run directory: {}", run_dir.display());
+    eprintln!("{}", link.description);
     let progress = !args.no_progress && std::io::stderr().is_terminal();
     let mut reporter = ConsoleReporter::new(progress, args.verbose);
     {
@@ -305,6 +312,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         runner.run(&prepared.jobs, &mut fanout);
     }
     drop(reporter);
+    drop(link);
     if let Some(e) = journal.error() {
         return Err(CliError::Infra(format!("journal incomplete: {e}")));
     }

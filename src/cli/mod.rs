@@ -3,6 +3,7 @@
 
 mod commands;
 pub mod devices;
+pub mod phones;
 pub mod reader;
 pub mod results;
 pub mod serve;
@@ -88,6 +89,14 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// How the driver reaches the virtual phones: in process, or over real ADB (each phone served as an
+    /// adbd on 127.0.0.1) straight over TCP or through the adb server (ADB_SERVER_SOCKET, else
+    /// ANDROID_ADB_SERVER_ADDRESS/PORT, else 127.0.0.1:5037).
+    #[arg(long, value_enum, default_value_t = phones::PhonePath::InProcess)]
+    pub phones: phones::PhonePath,
+    /// First loopback port for the served adbds with `--phones adb-*` (0 = any free ports).
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub adb_port_base: u16,
 }
 
 /// Parses arguments, runs, returns the process exit code.

@@ -66,6 +66,7 @@ pub fn header(
             digest: "00".repeat(32),
         }],
         models,
+        phones: None,
         units: units
             .iter()
             .map(|(s, m, c)| UnitRecord {

@@ -81,6 +81,7 @@ pub fn start_run(
         suites,
         models: profiles.iter().map(|p| (**p).clone()).collect(),
         units,
+        phones: Some(lab.phone_path()),
     };
     JournalWriter::create(&run_dir.join(FILE_NAME), &header)
 }

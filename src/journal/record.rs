@@ -85,6 +85,9 @@ pub struct RunHeader {
     /// Every model profile of the lab (verdicts need maker, carriers, expected listing).
     pub models: Vec<DeviceProfile>,
     pub units: Vec<UnitRecord>,
+    /// How the phone drivers reached the units ("in process", "ADB through the adb server at …").
+    #[serde(default)]
+    pub phones: Option<String>,
 }
 
 /// A finished step.

@@ -69,6 +69,10 @@ pub trait Lab {
     fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError>;
     /// Test-SE service clean-up (GP admin delete of the JPKI data), where the lab has it.
     fn service_wipe_se(&mut self, serial: &str) -> Result<(), LabError>;
+    /// How phone drivers reach the units (recorded in results), e.g. "in process" or the adb server.
+    fn phone_path(&self) -> String {
+        "in process".into()
+    }
 }
 
 /// Helper: find a unit by serial.

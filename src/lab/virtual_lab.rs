@@ -42,6 +42,7 @@ pub type ApduConnector =
 /// The embedded virtual lab.
 pub struct VirtualLab {
     phone_connector: Option<PhoneConnector>,
+    phone_path: String,
     apdu_connector: Option<ApduConnector>,
     id: String,
     world: Arc<Mutex<World>>,
@@ -96,6 +97,7 @@ impl VirtualLab {
             .map_err(|e| LabError::Setup(format!("app flows: {e}")))?;
         Ok(VirtualLab {
             phone_connector: None,
+            phone_path: "in process".into(),
             apdu_connector: None,
             id: lab.lab.clone(),
             world: Arc::new(Mutex::new(World { phones, env })),
@@ -354,9 +356,11 @@ impl VirtualLab {
             .map_err(|_| LabError::Setup("virtual lab state poisoned".into()))
     }
 
-    /// From now on, phone drivers reach units through `connector` instead of in process.
-    pub fn set_phone_connector(&mut self, connector: PhoneConnector) {
+    /// From now on, phone drivers reach units through `connector` instead of in process; `path` says
+    /// how (recorded in results).
+    pub fn set_phone_connector(&mut self, connector: PhoneConnector, path: &str) {
         self.phone_connector = Some(connector);
+        self.phone_path = path.to_string();
     }
 
     /// From now on, SEs and cards are reached through `connector` where it has a reader for them.
@@ -443,6 +447,9 @@ impl VirtualLab {
 impl Lab for VirtualLab {
     fn id(&self) -> &str {
         &self.id
+    }
+    fn phone_path(&self) -> String {
+        self.phone_path.clone()
     }
     fn units(&self) -> &[UnitInfo] {
         &self.units

@@ -50,6 +50,9 @@ pub fn render(j: &Journal, report: &RunReport) -> Result<String, quick_junit::Se
             ("run_id", report.run_id.clone()),
             ("harness_version", report.harness_version.clone()),
         ];
+        if let Some(p) = &report.phones {
+            props.push(("phones", p.clone()));
+        }
         if let Some(p) = profile {
             props.push(("maker", p.maker.clone()));
             props.push(("model_name", p.model_name.clone()));

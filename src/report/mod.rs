@@ -29,6 +29,9 @@ pub struct RunReport {
     pub suite_version: Option<String>,
     pub suites: Vec<SuiteRecord>,
     pub units: Vec<UnitRecord>,
+    /// How the phone drivers reached the units.
+    #[serde(default)]
+    pub phones: Option<String>,
     pub verdicts: Vec<ModelVerdict>,
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -61,6 +64,7 @@ impl RunReport {
             suite_version: h.certification.as_ref().map(|c| c.version.clone()),
             suites: h.suites.clone(),
             units: h.units.clone(),
+            phones: h.phones.clone(),
             verdicts,
             scenarios,
         }

@@ -2,10 +2,14 @@
 //! two slots are one machine-wide resource.
 #![allow(dead_code)]
 
-use mynacert::lab::virtual_lab::VirtualLab;
-use mynacert::lab::{LabFile, load_identities, load_profiles};
+use mynacert::identity::Identity;
+use mynacert::lab::virtual_lab::{ApduTarget, VirtualLab};
+use mynacert::lab::{Lab, LabFile, load_identities, load_profiles};
+use mynacert::pcsc;
+use mynacert::sim::vpcd::{CardServer, CardSlot, serve_cards};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 /// vpcd's reader names for slots 0 and 1 as pcscd lists them.
 pub const SLOT0: &str = "Virtual PCD 00 00";
@@ -49,4 +53,28 @@ pub fn virtual_lab() -> VirtualLab {
     let profiles = load_profiles(&root.join("devices/models")).expect("profiles");
     let ids = load_identities(&root.join("fixtures"), &file.identities).expect("identities");
     VirtualLab::build(&file, &profiles, ids, &root.join("fixtures")).expect("virtual lab")
+}
+
+/// How long to wait for pcscd to see a card come or go.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Serves `lab`'s card of `identity` on vpcd slot 0 once the reader is empty, and waits until pcscd
+/// sees it.
+pub fn card_on_slot0(lab: &VirtualLab, identity: &str) -> CardServer {
+    pcsc::wait_for_card(SLOT0, false, WAIT).expect("the reader is empty before the test");
+    let server = serve_cards(
+        lab,
+        &[CardSlot::local(ApduTarget::Card(identity.into()), 0)],
+    );
+    pcsc::wait_for_card(SLOT0, true, WAIT).expect("the card appears on the reader");
+    server
+}
+
+/// The lab's test identity `id`.
+pub fn identity(lab: &VirtualLab, id: &str) -> Identity {
+    lab.identities()
+        .iter()
+        .find(|i| i.id == id)
+        .unwrap_or_else(|| panic!("the lab holds no identity `{id}`"))
+        .clone()
 }
