@@ -209,3 +209,60 @@ fn killing_the_served_se_mid_scenario_is_an_infrastructure_error_and_the_run_goe
         outcome(&out.scenarios)
     );
 }
+
+#[test]
+fn mynacert_run_serves_the_lab_files_readers_and_reads_through_pcscd() {
+    if !services("mynacert_run_serves_the_lab_files_readers_and_reads_through_pcscd") {
+        return;
+    }
+    let _g = slots();
+    pcsc::wait_for_card(SLOT1, false, WAIT).expect("the reader is empty before the test");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = virtual_lab();
+    let serial = lab
+        .units()
+        .iter()
+        .find(|u| u.profile.id == MODEL && !u.reference)
+        .expect("a unit")
+        .serial
+        .clone();
+    let lab_file = dir.path().join("lab.yaml");
+    std::fs::write(
+        &lab_file,
+        format!(
+            "lab: readers\nkind: virtual\nreference_model: {MODEL}\nidentities: [taro, hanako]\n\
+             readers:\n  - {{ reader: \"Virtual PCD 00 01\", se: {serial} }}\n"
+        ),
+    )
+    .expect("lab file");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"))
+        .args(["--root", &root().to_string_lossy(), "run", "--no-progress"])
+        .args(["--model", MODEL, "--lab"])
+        .arg(&lab_file)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .output()
+        .expect("run mynacert");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run_dir = std::fs::read_dir(dir.path().join("reports"))
+        .expect("reports")
+        .filter_map(Result::ok)
+        .next()
+        .expect("a run directory")
+        .path();
+    let results = std::fs::read_to_string(run_dir.join("results.json")).expect("results");
+    // The unit's SE was read through pcscd (its APDU traces name the reader); the others in process.
+    assert!(
+        results.contains("via reader `Virtual PCD 00 01`"),
+        "no SE read through the reader"
+    );
+    assert!(results.contains(&serial));
+    // The served SE is gone with the run.
+    pcsc::wait_for_card(SLOT1, false, WAIT).expect("the run took its SE off the reader");
+}

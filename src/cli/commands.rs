@@ -184,6 +184,8 @@ pub struct Prepared {
     pub profiles: Vec<Arc<DeviceProfile>>,
     pub lab: VirtualLab,
     pub jobs: Vec<Job>,
+    /// The virtual cards and SEs served on vpcd for the lab file's readers (kept for the run).
+    pub cards: Option<crate::sim::vpcd::CardServer>,
 }
 
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
@@ -210,14 +212,20 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     }
     let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
         .map_err(|e| invalid_all(&e))?;
-    let lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
+    let mut lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
         .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
+    // Cards and SEs with a reader in the lab file are served on it and read through pcscd.
+    let cards = super::cards::serve_readers(&mut lab, &lab_file.readers).map_err(|e| match e {
+        CliError::Invalid(m) => CliError::Invalid(format!("{}: {m}", lab_path.display())),
+        other => other,
+    })?;
     let jobs = plan_jobs(&set, &profiles, args)?;
     Ok(Prepared {
         set,
         profiles,
         lab,
         jobs,
+        cards,
     })
 }
 
@@ -313,6 +321,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     }
     drop(reporter);
     drop(link);
+    drop(prepared.cards.take());
     if let Some(e) = journal.error() {
         return Err(CliError::Infra(format!("journal incomplete: {e}")));
     }

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and the high-level wiring of lab, suites, runner and reports.
 //! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
 
+mod cards;
 mod commands;
 pub mod devices;
 pub mod phones;

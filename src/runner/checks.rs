@@ -10,11 +10,15 @@ use crate::types::{CertKind, PinKind, Rule};
 
 use super::exec::kinds;
 
+/// The APDU trace as evidence, led by the path the APDUs took (`via reader `…``, or in process).
 pub(super) fn trace(client: &JpkiClient<Box<dyn CardTransport>>) -> Vec<String> {
-    client
-        .trace()
-        .iter()
-        .map(|t| format!("> {}  < {} ({} bytes)", t.command, t.sw, t.response_len))
+    std::iter::once(format!("via {}", client.transport().name()))
+        .chain(
+            client
+                .trace()
+                .iter()
+                .map(|t| format!("> {}  < {} ({} bytes)", t.command, t.sw, t.response_len)),
+        )
         .collect()
 }
 
