@@ -2,7 +2,8 @@
 
 use super::RunArgs;
 use crate::lab::virtual_lab::VirtualLab;
-use crate::lab::{LabFile, load_identities, load_profiles, load_yaml_file};
+use crate::lab::bench::BenchLab;
+use crate::lab::{Lab, LabFile, LabKind, load_identities, load_profiles, load_yaml_file};
 use crate::profile::DeviceProfile;
 use crate::report::verdict::exit_code;
 use crate::report::{ConsoleReporter, new_run_id, render_table};
@@ -144,10 +145,15 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
     let mut suites = Vec::new();
     let mut problems = Vec::new();
     let mut checked = 0;
+    let profiles = load_profiles(&root.join("devices").join("models")).unwrap_or_default();
     for f in &files {
         checked += 1;
         let r = match kind_of(f) {
-            Some("lab") => load_yaml_file::<LabFile>(f).map(|_| ()),
+            Some("lab") => load_yaml_file::<LabFile>(f).map(|lab| {
+                for p in lab.problems(&profiles) {
+                    problems.push(format!("{}: {p}", f.display()));
+                }
+            }),
             Some("identity") => load_yaml_file::<crate::identity::Identity>(f).map(|_| ()),
             Some("device") => load_yaml_file::<DeviceProfile>(f).map(|_| ()),
             _ => {
@@ -182,10 +188,12 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
 pub struct Prepared {
     pub set: SuiteSet,
     pub profiles: Vec<Arc<DeviceProfile>>,
-    pub lab: VirtualLab,
+    pub lab: Box<dyn Lab>,
     pub jobs: Vec<Job>,
-    /// The virtual cards and SEs served on vpcd for the lab file's readers (kept for the run).
-    pub cards: Option<crate::sim::vpcd::CardServer>,
+    /// What the lab is reached through, one line each (printed when the run starts).
+    pub paths: Vec<String>,
+    /// Served adbds, cards on vpcd, adb server connections: kept for the run, dropped after it.
+    pub keep: Vec<Box<dyn std::any::Any>>,
 }
 
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
@@ -199,6 +207,14 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
         root.join(&args.lab)
     };
     let lab_file = LabFile::load(&lab_path).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let problems = lab_file.problems(&profiles);
+    if !problems.is_empty() {
+        return Err(CliError::Invalid(format!(
+            "{}: {}",
+            lab_path.display(),
+            problems.join(&format!("\n{}: ", lab_path.display()))
+        )));
+    }
     for m in &args.models {
         if !profiles.iter().any(|p| &p.id == m) {
             let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
@@ -212,20 +228,67 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     }
     let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
         .map_err(|e| invalid_all(&e))?;
-    let mut lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
-        .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
-    // Cards and SEs with a reader in the lab file are served on it and read through pcscd.
-    let cards = super::cards::serve_readers(&mut lab, &lab_file.readers).map_err(|e| match e {
+    let in_file = |e: CliError| match e {
         CliError::Invalid(m) => CliError::Invalid(format!("{}: {m}", lab_path.display())),
         other => other,
-    })?;
+    };
+    let boot_timeout = std::time::Duration::from_secs(args.unit_return_timeout.max(30));
+    let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
+    let mut paths = Vec::new();
+    let lab: Box<dyn Lab> = match lab_file.kind {
+        LabKind::Virtual => {
+            let mut lab =
+                VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
+                    .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
+            // Cards and SEs with a reader in the lab file are served on it and read through pcscd.
+            if let Some(cards) =
+                super::cards::serve_readers(&mut lab, &lab_file.readers).map_err(in_file)?
+            {
+                paths.push(format!(
+                    "cards and SEs: {} on vpcd, read through pcscd; the others in process",
+                    lab_file.readers.len()
+                ));
+                keep.push(Box::new(cards));
+            }
+            let link = super::phones::link(&mut lab, args.phones, args.adb_port_base, boot_timeout)?;
+            paths.push(link.description.clone());
+            keep.push(Box::new(link));
+            Box::new(lab)
+        }
+        LabKind::Bench => {
+            if args.phones != super::phones::PhonePath::InProcess {
+                return Err(CliError::Invalid(
+                    "--phones is for the virtual lab; a bench reaches its phones as its lab file says (`adb:`)"
+                        .into(),
+                ));
+            }
+            let env = crate::adb::transport::AdbEnv::from_process().map_err(CliError::Invalid)?;
+            let mut lab = BenchLab::build(&lab_file, &profiles, identities, root, &env)
+                .map_err(|e| in_file(CliError::Invalid(e.to_string())))?;
+            lab.set_boot_timeout(boot_timeout);
+            lab.connect_units(std::time::Duration::from_secs(30))
+                .map_err(|e| CliError::Infra(format!("bench phones: {e}")))?;
+            match lab
+                .check_controller()
+                .map_err(|e| CliError::Infra(format!("bench controller: {e}")))?
+            {
+                Some(id) => paths.push(format!("controller: lab `{id}` at {:?}", lab_file.controller)),
+                None => paths.push(
+                    "controller: none (physical actions asked at the terminal; no authority)".into(),
+                ),
+            }
+            paths.push(format!("phones: {}", lab.phone_path()));
+            Box::new(lab)
+        }
+    };
     let jobs = plan_jobs(&set, &profiles, args)?;
     Ok(Prepared {
         set,
         profiles,
         lab,
         jobs,
-        cards,
+        paths,
+        keep,
     })
 }
 
@@ -280,12 +343,6 @@ fn plan_jobs(
 /// build every report from that journal.
 pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     let mut prepared = prepare(root, args)?;
-    let link = super::phones::link(
-        &mut prepared.lab,
-        args.phones,
-        args.adb_port_base,
-        std::time::Duration::from_secs(args.unit_return_timeout.max(30)),
-    )?;
     let out = if args.out.is_absolute() {
         args.out.clone()
     } else {
@@ -299,18 +356,20 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     let mut journal = crate::journal::start_run(
         &run_dir,
         &run_id,
-        &mut prepared.lab,
+        prepared.lab.as_mut(),
         &prepared.set,
         &prepared.profiles,
     )
     .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
     eprintln!("run directory: {}", run_dir.display());
-    eprintln!("{}", link.description);
+    for p in &prepared.paths {
+        eprintln!("{p}");
+    }
     let progress = !args.no_progress && std::io::stderr().is_terminal();
     let mut reporter = ConsoleReporter::new(progress, args.verbose);
     {
         let mut runner = Runner::new(
-            &mut prepared.lab,
+            prepared.lab.as_mut(),
             RunOptions {
                 retries: args.retries,
                 unit_return_timeout: std::time::Duration::from_secs(args.unit_return_timeout),
@@ -320,8 +379,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         runner.run(&prepared.jobs, &mut fanout);
     }
     drop(reporter);
-    drop(link);
-    drop(prepared.cards.take());
+    prepared.keep.clear();
     if let Some(e) = journal.error() {
         return Err(CliError::Infra(format!("journal incomplete: {e}")));
     }

@@ -25,6 +25,8 @@ pub struct UnitEntry {
 pub enum LabKind {
     /// The embedded virtual lab.
     Virtual,
+    /// A bench: real phones over ADB, PC/SC readers, and a bench controller (see `lab::bench`).
+    Bench,
 }
 
 /// `devices/lab.yaml`.
@@ -47,6 +49,18 @@ pub struct LabFile {
     /// reader are read through it (see `pcsc::pcsc_connector`), the others in process.
     #[serde(default)]
     pub readers: Vec<crate::pcsc::ReaderEntry>,
+    /// Bench: the Mynaportal APK to install (relative to the project directory, or absolute).
+    #[serde(default)]
+    pub app_apk: Option<PathBuf>,
+    /// Bench: `HOST:PORT` of the bench controller (card placement, power, test services, the authority's
+    /// test environment).
+    #[serde(default)]
+    pub controller: Option<String>,
+    /// Bench: how phones are reached: `tcp:HOST:PORT` of an adb server (default: `ADB_SERVER_SOCKET`, else
+    /// `ANDROID_ADB_SERVER_ADDRESS`/`PORT`, else 127.0.0.1:5037), or `direct` (unit serials are the
+    /// phones' `HOST:PORT`, reached over TCP without a server).
+    #[serde(default)]
+    pub adb: Option<String>,
 }
 
 fn two() -> usize {
@@ -57,6 +71,88 @@ impl LabFile {
     /// Loads and checks a lab file.
     pub fn load(path: &Path) -> Result<LabFile, LoadError> {
         load_yaml_file(path)
+    }
+
+    /// What is wrong beyond the YAML's shape: unknown model profiles, readers naming no unit or
+    /// identity of this lab, a bench without units, addresses that do not parse. Empty when fine.
+    pub fn problems(&self, profiles: &[Arc<DeviceProfile>]) -> Vec<String> {
+        use crate::scenario::suggest::did_you_mean;
+        let mut out = Vec::new();
+        let ids = || profiles.iter().map(|p| p.id.as_str());
+        let hint = |name: &str, options: Vec<&str>| {
+            did_you_mean(name, options.into_iter())
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default()
+        };
+        if !ids().any(|p| p == self.reference_model) {
+            out.push(format!(
+                "reference_model `{}` is no model profile{}",
+                self.reference_model,
+                hint(&self.reference_model, ids().collect())
+            ));
+        }
+        for u in &self.units {
+            if !ids().any(|p| p == u.profile) {
+                out.push(format!(
+                    "unit `{}`: no model profile `{}`{}",
+                    u.serial,
+                    u.profile,
+                    hint(&u.profile, ids().collect())
+                ));
+            }
+        }
+        for r in &self.readers {
+            match r.role() {
+                Err(e) => out.push(e),
+                Ok(crate::lab::virtual_lab::ApduTarget::SecureElement(s)) => {
+                    // A virtual lab generates its units: their serials are checked when it is built.
+                    if self.kind == LabKind::Bench && !self.units.iter().any(|u| u.serial == s) {
+                        let serials: Vec<&str> = self.units.iter().map(|u| u.serial.as_str()).collect();
+                        out.push(format!(
+                            "reader `{}`: `se: {s}` is not a unit of this lab{}",
+                            r.reader,
+                            hint(&s, serials)
+                        ));
+                    }
+                }
+                Ok(crate::lab::virtual_lab::ApduTarget::Card(c)) => {
+                    if !self.identities.contains(&c) {
+                        out.push(format!(
+                            "reader `{}`: `card: {c}` is not one of this lab's identities{}",
+                            r.reader,
+                            hint(&c, self.identities.iter().map(String::as_str).collect())
+                        ));
+                    }
+                }
+            }
+        }
+        if self.kind == LabKind::Bench {
+            if self.units.is_empty() {
+                out.push("a bench lists its units: `units: [{ serial: ADB-SERIAL, profile: MODEL, carrier: CARRIER }]`".into());
+            }
+            if let Some(c) = &self.controller
+                && c.rsplit_once(':').is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+            {
+                out.push(format!("controller `{c}`: want HOST:PORT"));
+            }
+            if let Some(a) = &self.adb
+                && a != "direct"
+                && !a.starts_with("tcp:")
+            {
+                out.push(format!("adb `{a}`: want `tcp:HOST:PORT` (an adb server) or `direct`"));
+            }
+        } else {
+            for (key, set) in [
+                ("app_apk", self.app_apk.is_some()),
+                ("controller", self.controller.is_some()),
+                ("adb", self.adb.is_some()),
+            ] {
+                if set {
+                    out.push(format!("`{key}:` is for `kind: bench`; a virtual lab has its own"));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -122,4 +218,50 @@ pub fn load_yaml_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, 
     let source = std::fs::read_to_string(path)
         .map_err(|e| LoadError::file(path, format!("cannot read: {e}")))?;
     crate::scenario::parse::parse(path, &source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profiles() -> Vec<Arc<DeviceProfile>> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        load_profiles(&root.join("devices/models")).unwrap_or_default()
+    }
+
+    fn bench(extra: &str) -> LabFile {
+        let text = format!(
+            "lab: b\nkind: bench\nreference_model: kumo-km51a\nidentities: [taro]\n{extra}"
+        );
+        match crate::scenario::parse::parse::<LabFile>(Path::new("bench.yaml"), &text) {
+            Ok(l) => l,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_good_bench_has_no_problems() {
+        let lab = bench(
+            "controller: 127.0.0.1:15400\nadb: tcp:127.0.0.1:5037\n\
+             units:\n  - { serial: R5CT1, profile: kumo-km51a, carrier: docomo }\n\
+             readers:\n  - { reader: \"ACS*\", se: R5CT1 }\n  - { reader: \"Sony*\", card: taro }\n",
+        );
+        assert_eq!(lab.problems(&profiles()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bench_problems_are_named_with_suggestions() {
+        let lab = bench(
+            "controller: nowhere\nadb: 127.0.0.1:5037\n\
+             units:\n  - { serial: R5CT1, profile: kumo-km51, carrier: docomo }\n\
+             readers:\n  - { reader: \"ACS*\", se: R5CT2 }\n  - { reader: \"Sony*\", card: tara }\n",
+        );
+        let p = lab.problems(&profiles()).join("\n");
+        assert!(p.contains("no model profile `kumo-km51` (did you mean `kumo-km51a`?)"), "{p}");
+        assert!(p.contains("`se: R5CT2` is not a unit of this lab"), "{p}");
+        assert!(p.contains("`card: tara` is not one of this lab's identities"), "{p}");
+        assert!(p.contains("controller `nowhere`: want HOST:PORT"), "{p}");
+        assert!(p.contains("adb `127.0.0.1:5037`: want `tcp:HOST:PORT`"), "{p}");
+        assert!(bench("").problems(&profiles()).join("\n").contains("a bench lists its units"));
+    }
 }

@@ -2,12 +2,13 @@
 //! elements and cards over APDU transports, the authority, and the physical actions (a card onto a phone,
 //! power on). The virtual lab implements it in process; real labs implement it over ADB and PC/SC.
 
+pub mod bench;
 mod inventory;
 pub mod provision;
 pub mod virtual_lab;
 mod world;
 
-pub use inventory::{LabFile, load_identities, load_profiles, load_yaml_file};
+pub use inventory::{LabFile, LabKind, load_identities, load_profiles, load_yaml_file};
 
 use crate::identity::Identity;
 use crate::phone::PhoneDriver;
