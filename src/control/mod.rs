@@ -3,6 +3,7 @@
 //! `proto` is the sans-IO codec, `client` the harness side ([`Controller`]), `server` the virtual lab's
 //! implementation (`mynacert lab serve --control PORT`).
 
+pub mod bench_file;
 pub mod client;
 pub mod proto;
 pub mod server;
