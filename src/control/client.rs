@@ -104,7 +104,7 @@ impl Controller {
     fn unexpected(&self, op: &str, got: &Response) -> TransportError {
         TransportError::Protocol {
             unit: self.unit(),
-            detail: format!("unexpected answer to `{op}`: {got:?}"),
+            detail: format!("unexpected answer to `{op}`: {}", got.describe()),
         }
     }
 

@@ -97,6 +97,23 @@ pub enum Response {
     Error(String),
 }
 
+impl Response {
+    /// What kind of answer this is, in a few words (never the payload).
+    pub fn describe(&self) -> String {
+        match self {
+            Response::Hello { lab, protocol } => {
+                format!("hello from `{lab}` (protocol {protocol})")
+            }
+            Response::Done => "plain ok".into(),
+            Response::Der(der) => format!("{} DER bytes", der.len()),
+            Response::Issued(r) => format!("{} ledger entries", r.len()),
+            Response::Suspended(s) => format!("suspended = {s}"),
+            Response::Count(n) => format!("count = {n}"),
+            Response::Error(e) => format!("error: {e}"),
+        }
+    }
+}
+
 /// A line that is not a valid request or response. Never carries the line itself (it may hold anything).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ProtoError {
