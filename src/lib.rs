@@ -9,6 +9,7 @@ pub mod apdu;
 pub mod authority;
 pub mod bundle;
 pub mod cli;
+pub mod control;
 pub mod devicelist;
 pub mod identity;
 pub mod journal;

@@ -8,6 +8,7 @@ pub mod phones;
 pub mod reader;
 pub mod results;
 pub mod serve;
+mod serve_control;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -59,6 +59,14 @@ pub struct ServeArgs {
     /// Write `SERIAL 127.0.0.1:PORT` lines here once the phones are served.
     #[arg(long, value_name = "FILE")]
     pub ports_file: Option<PathBuf>,
+    // ---- bench controller ----
+    /// Serve the bench controller (card placement, power, services, authority) on 127.0.0.1:PORT
+    /// (0 = any free port).
+    #[arg(long, value_name = "PORT")]
+    pub control: Option<u16>,
+    /// Write a bench lab file (`kind: bench`) for what is served here (needs the phones served).
+    #[arg(long, value_name = "PATH")]
+    pub bench_file: Option<PathBuf>,
 }
 
 /// Loads the virtual lab of a lab file.
@@ -196,6 +204,9 @@ pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
             "nothing to serve: give --card or --se, or drop --no-phones".into(),
         ));
     }
+    // ---- bench controller and bench file ----
+    let _controller =
+        super::serve_control::serve_control(root, args, lab, &slots, phones.as_ref())?;
     {
         use std::io::Write;
         let _ = std::io::stdout().flush();
