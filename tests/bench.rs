@@ -13,6 +13,7 @@ use mynacert::adb::transport::{AdbEnv, server_request};
 use mynacert::lab::LabFile;
 use mynacert::pcsc;
 use pcsc_common::{SLOT0, SLOT1, WAIT, root, services, slots};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,10 +36,16 @@ fn adb_server_up() -> bool {
     match server_request(env.server, "host:version") {
         Ok(_) => true,
         Err(e) if std::env::var("MYNACERT_REQUIRE_SERVICES").as_deref() == Ok("1") => {
-            panic!("MYNACERT_REQUIRE_SERVICES=1 but no adb server at {}: {e}", env.server)
+            panic!(
+                "MYNACERT_REQUIRE_SERVICES=1 but no adb server at {}: {e}",
+                env.server
+            )
         }
         Err(e) => {
-            eprintln!("\n*** SKIPPED: no adb server at {} ({e}); run scripts/test ***\n", env.server);
+            eprintln!(
+                "\n*** SKIPPED: no adb server at {} ({e}); run scripts/test ***\n",
+                env.server
+            );
             false
         }
     }
@@ -57,24 +64,68 @@ fn wait_for_file(path: &Path, served: &mut Served) {
     std::thread::sleep(Duration::from_millis(100));
 }
 
-#[test]
-fn a_bench_lab_file_runs_the_suites_against_the_lab_served_in_another_process() {
-    if !services("a_bench_lab_file_runs_the_suites_against_the_lab_served_in_another_process")
-        || !adb_server_up()
-    {
-        return;
-    }
+/// `mynacert run` with `args`; the results file as JSON.
+fn run(bin: &str, args: &[&str], out: &Path) -> (Option<i32>, String, serde_json::Value) {
+    let o = Command::new(bin)
+        .args(["--root", &root().to_string_lossy(), "run", "--no-progress"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("mynacert run");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let run_dir = std::fs::read_dir(out)
+        .expect("reports")
+        .filter_map(Result::ok)
+        .next()
+        .expect("a run directory")
+        .path();
+    let results =
+        serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).expect("results"))
+            .expect("results.json");
+    (o.status.code(), text, results)
+}
+
+/// scenario → status of every scenario whose subject is `unit`.
+fn statuses(results: &serde_json::Value, unit: &str) -> BTreeMap<String, String> {
+    results["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .filter(|s| s["unit"] == unit)
+        .map(|s| {
+            (
+                s["scenario"].as_str().unwrap_or("").to_string(),
+                s["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Serves the virtual lab with `serial`'s SE and taro's card on vpcd, runs `model` on the bench file,
+/// runs it in process too, and compares the scenarios on that unit. Returns the bench's statuses.
+fn bench_against_in_process(model: &str, serial: &str) -> BTreeMap<String, String> {
     let _g = slots();
     pcsc::wait_for_card(SLOT0, false, WAIT).expect("reader 0 is empty before the test");
     pcsc::wait_for_card(SLOT1, false, WAIT).expect("reader 1 is empty before the test");
     let dir = tempfile::tempdir().expect("tempdir");
     let bench_file = dir.path().join("bench.yaml");
     let bin = env!("CARGO_BIN_EXE_mynacert");
-    let root = root();
     let mut served = Served(
         Command::new(bin)
-            .args(["--root", &root.to_string_lossy(), "lab", "serve"])
-            .args(["--card", "taro@0", "--se", "SIMKM51ADO01@1", "--control", "0"])
+            .args(["--root", &root().to_string_lossy(), "lab", "serve"])
+            .args([
+                "--card",
+                "taro@0",
+                "--se",
+                &format!("{serial}@1"),
+                "--control",
+                "0",
+            ])
             .args(["--adb-port-base", "0", "--auth", "off", "--seconds", "900"])
             .arg("--bench-file")
             .arg(&bench_file)
@@ -91,66 +142,85 @@ fn a_bench_lab_file_runs_the_suites_against_the_lab_served_in_another_process() 
         .find_map(|r| r.se.clone())
         .expect("the bench file puts an SE on a reader");
     pcsc::wait_for_card(SLOT1, true, WAIT).expect("the SE is on reader 1");
-
-    let out = Command::new(bin)
-        .args(["--root", &root.to_string_lossy(), "run", "--no-progress"])
-        .args(["--model", "kumo-km51a", "--lab"])
-        .arg(&bench_file)
-        .arg("--out")
-        .arg(dir.path().join("reports"))
-        .output()
-        .expect("mynacert run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    // Incomplete at most: the bench has readers for one SE and one card only, so scenarios on the other
-    // units' SEs and with hanako's card are infrastructure errors — never a conformance failure.
+    let bench_file = bench_file.to_string_lossy().into_owned();
+    let (code, text, bench) = run(
+        bin,
+        &["--model", model, "--lab", &bench_file],
+        &dir.path().join("bench"),
+    );
+    drop(served);
+    // Never invalid input or a crash: the bench has readers for one SE and one card only, so scenarios
+    // on the other units' SEs and with hanako's card are infrastructure errors.
+    assert!(matches!(code, Some(1) | Some(3)), "{text}");
+    assert!(text.contains("ADB through the adb server"), "{text}");
     assert!(
-        matches!(out.status.code(), Some(0) | Some(3)),
-        "{stdout}\n{stderr}"
+        serde_json::to_string(&bench)
+            .expect("json")
+            .contains("via reader `Virtual PCD 00 01`")
     );
-    assert!(stderr.contains("ADB through the adb server"), "{stderr}");
-    let run_dir = std::fs::read_dir(dir.path().join("reports"))
-        .expect("reports")
-        .filter_map(Result::ok)
-        .next()
-        .expect("a run directory")
-        .path();
-    let results: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).expect("results"))
-            .expect("results.json");
-    let scenarios = results["scenarios"].as_array().expect("scenarios");
-    let on_se_unit: Vec<&serde_json::Value> = scenarios
-        .iter()
-        .filter(|s| s["unit"] == se_unit.as_str())
-        .collect();
-    let status = |name: &str| {
-        on_se_unit
-            .iter()
-            .find(|s| s["scenario"] == name)
-            .map(|s| s["status"].as_str().unwrap_or("").to_string())
-    };
-    let passed = on_se_unit.iter().filter(|s| s["status"] == "passed").count();
-    assert!(
-        !scenarios.iter().any(|s| s["status"] == "failed"),
-        "a conformant model failed on the bench:\n{stdout}"
-    );
-    // Card held to the phone by the controller, SE read through pcscd, status from the authority over
-    // the controller: the whole chain.
-    assert_eq!(
-        status("provisioning/issue-both").as_deref(),
-        Some("passed"),
-        "{stdout}"
-    );
-    assert!(passed >= 10, "only {passed} scenarios passed on {se_unit}:\n{stdout}");
-    let text = serde_json::to_string(&results).expect("json");
-    assert!(text.contains("via reader `Virtual PCD 00 01`"));
-    // Every error is a missing reader (what this bench lacks), named as such.
-    for s in scenarios.iter().filter(|s| s["status"] == "error") {
-        let msg = s.to_string();
-        assert!(
-            msg.contains("no reader in the lab file"),
-            "unexpected infrastructure error: {msg}"
+    for s in bench["scenarios"].as_array().expect("scenarios") {
+        if s["status"] == "error" {
+            let msg = s.to_string();
+            assert!(
+                msg.contains("no reader in the lab file"),
+                "unexpected error: {msg}"
+            );
+        }
+    }
+    let (_, _, local) = run(bin, &["--model", model], &dir.path().join("local"));
+    let on_bench = statuses(&bench, &se_unit);
+    let in_process = statuses(&local, serial);
+    let mut compared = 0;
+    for (scenario, status) in &on_bench {
+        if status == "error" {
+            continue;
+        }
+        compared += 1;
+        assert_eq!(
+            Some(status),
+            in_process.get(scenario),
+            "{scenario} on the bench vs in process\n{text}"
         );
     }
-    drop(served);
+    assert!(
+        compared >= 10,
+        "only {compared} scenarios compared:\n{text}"
+    );
+    on_bench
+}
+
+#[test]
+fn a_conformant_model_passes_on_the_bench_as_in_process() {
+    if !services("a_conformant_model_passes_on_the_bench_as_in_process") || !adb_server_up() {
+        return;
+    }
+    let s = bench_against_in_process("kumo-km51a", "SIMKM51ADO01");
+    // Card held to the phone by the controller, SE read through pcscd, status from the authority over
+    // the controller, power through the controller: the whole chain.
+    for scenario in [
+        "provisioning/issue-both",
+        "suspension/suspend-and-lift",
+        "revocation/power-off-then-on",
+        "factory-reset/reset-keeps-se-and-validity",
+    ] {
+        assert_eq!(
+            s.get(scenario).map(String::as_str),
+            Some("passed"),
+            "{scenario}"
+        );
+    }
+}
+
+#[test]
+fn a_defective_model_fails_on_the_bench_as_in_process() {
+    if !services("a_defective_model_fails_on_the_bench_as_in_process") || !adb_server_up() {
+        return;
+    }
+    // nami-nm07 wipes the SE on factory reset (R3): the SE, read through pcscd, shows it.
+    let s = bench_against_in_process("nami-nm07", "SIMNM07DO01");
+    assert_eq!(
+        s.get("factory-reset/reset-keeps-se-and-validity")
+            .map(String::as_str),
+        Some("failed")
+    );
 }

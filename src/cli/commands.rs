@@ -1,8 +1,8 @@
 //! The subcommands.
 
 use super::RunArgs;
-use crate::lab::virtual_lab::VirtualLab;
 use crate::lab::bench::BenchLab;
+use crate::lab::virtual_lab::VirtualLab;
 use crate::lab::{Lab, LabFile, LabKind, load_identities, load_profiles, load_yaml_file};
 use crate::profile::DeviceProfile;
 use crate::report::verdict::exit_code;
@@ -250,7 +250,8 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
                 ));
                 keep.push(Box::new(cards));
             }
-            let link = super::phones::link(&mut lab, args.phones, args.adb_port_base, boot_timeout)?;
+            let link =
+                super::phones::link(&mut lab, args.phones, args.adb_port_base, boot_timeout)?;
             paths.push(link.description.clone());
             keep.push(Box::new(link));
             Box::new(lab)
@@ -272,9 +273,13 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
                 .check_controller()
                 .map_err(|e| CliError::Infra(format!("bench controller: {e}")))?
             {
-                Some(id) => paths.push(format!("controller: lab `{id}` at {:?}", lab_file.controller)),
+                Some(id) => paths.push(format!(
+                    "controller: lab `{id}` at {:?}",
+                    lab_file.controller
+                )),
                 None => paths.push(
-                    "controller: none (physical actions asked at the terminal; no authority)".into(),
+                    "controller: none (physical actions asked at the terminal; no authority)"
+                        .into(),
                 ),
             }
             paths.push(format!("phones: {}", lab.phone_path()));

@@ -101,15 +101,16 @@ impl BenchLab {
             None => PhoneRoute::Server(env.server),
             Some("direct") => PhoneRoute::Direct,
             Some(other) => {
-                let server = AdbEnv::from_vars(|k| {
-                    (k == "ADB_SERVER_SOCKET").then(|| other.to_string())
-                })
-                .map_err(|e| setup(format!("adb: {e} (or `direct`)")))?;
+                let server =
+                    AdbEnv::from_vars(|k| (k == "ADB_SERVER_SOCKET").then(|| other.to_string()))
+                        .map_err(|e| setup(format!("adb: {e} (or `direct`)")))?;
                 PhoneRoute::Server(server.server)
             }
         };
         if route == PhoneRoute::Direct
-            && let Some(u) = units.iter().find(|u| u.serial.parse::<SocketAddr>().is_err())
+            && let Some(u) = units
+                .iter()
+                .find(|u| u.serial.parse::<SocketAddr>().is_err())
         {
             return Err(setup(format!(
                 "adb: direct needs unit serials as HOST:PORT; `{}` is not",
@@ -176,7 +177,11 @@ impl BenchLab {
         Ok(())
     }
 
-    fn reader(&mut self, target: ApduTarget, what: String) -> Result<Box<dyn CardTransport>, LabError> {
+    fn reader(
+        &mut self,
+        target: ApduTarget,
+        what: String,
+    ) -> Result<Box<dyn CardTransport>, LabError> {
         match (self.readers)(&target)? {
             Some(t) => Ok(t),
             None => Err(LabError::Unsupported(what)),
@@ -244,13 +249,17 @@ impl Lab for BenchLab {
         super::unit(self, serial)?;
         self.reader(
             ApduTarget::SecureElement(serial.to_string()),
-            format!("read the secure element of {serial}: no reader in the lab file has `se: {serial}`"),
+            format!(
+                "read the secure element of {serial}: no reader in the lab file has `se: {serial}`"
+            ),
         )
     }
     fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
         self.reader(
             ApduTarget::Card(identity.to_string()),
-            format!("read the card of {identity}: no reader in the lab file has `card: {identity}`"),
+            format!(
+                "read the card of {identity}: no reader in the lab file has `card: {identity}`"
+            ),
         )
     }
     fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
@@ -267,10 +276,9 @@ impl Lab for BenchLab {
         )
     }
     fn remove_card(&mut self, identity: &str) -> Result<(), LabError> {
-        self.act(
-            &format!("put {identity}'s card back on its reader"),
-            |c| c.remove_card(identity),
-        )
+        self.act(&format!("put {identity}'s card back on its reader"), |c| {
+            c.remove_card(identity)
+        })
     }
     fn power_on(&mut self, serial: &str) -> Result<(), LabError> {
         self.act(&format!("power {serial} on"), |c| c.power_on(serial))

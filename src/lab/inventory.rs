@@ -80,7 +80,7 @@ impl LabFile {
         let mut out = Vec::new();
         let ids = || profiles.iter().map(|p| p.id.as_str());
         let hint = |name: &str, options: Vec<&str>| {
-            did_you_mean(name, options.into_iter())
+            did_you_mean(name, options)
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default()
         };
@@ -107,7 +107,8 @@ impl LabFile {
                 Ok(crate::lab::virtual_lab::ApduTarget::SecureElement(s)) => {
                     // A virtual lab generates its units: their serials are checked when it is built.
                     if self.kind == LabKind::Bench && !self.units.iter().any(|u| u.serial == s) {
-                        let serials: Vec<&str> = self.units.iter().map(|u| u.serial.as_str()).collect();
+                        let serials: Vec<&str> =
+                            self.units.iter().map(|u| u.serial.as_str()).collect();
                         out.push(format!(
                             "reader `{}`: `se: {s}` is not a unit of this lab{}",
                             r.reader,
@@ -131,7 +132,8 @@ impl LabFile {
                 out.push("a bench lists its units: `units: [{ serial: ADB-SERIAL, profile: MODEL, carrier: CARRIER }]`".into());
             }
             if let Some(c) = &self.controller
-                && c.rsplit_once(':').is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+                && c.rsplit_once(':')
+                    .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
             {
                 out.push(format!("controller `{c}`: want HOST:PORT"));
             }
@@ -139,7 +141,9 @@ impl LabFile {
                 && a != "direct"
                 && !a.starts_with("tcp:")
             {
-                out.push(format!("adb `{a}`: want `tcp:HOST:PORT` (an adb server) or `direct`"));
+                out.push(format!(
+                    "adb `{a}`: want `tcp:HOST:PORT` (an adb server) or `direct`"
+                ));
             }
         } else {
             for (key, set) in [
@@ -148,7 +152,9 @@ impl LabFile {
                 ("adb", self.adb.is_some()),
             ] {
                 if set {
-                    out.push(format!("`{key}:` is for `kind: bench`; a virtual lab has its own"));
+                    out.push(format!(
+                        "`{key}:` is for `kind: bench`; a virtual lab has its own"
+                    ));
                 }
             }
         }
@@ -257,11 +263,25 @@ mod tests {
              readers:\n  - { reader: \"ACS*\", se: R5CT2 }\n  - { reader: \"Sony*\", card: tara }\n",
         );
         let p = lab.problems(&profiles()).join("\n");
-        assert!(p.contains("no model profile `kumo-km51` (did you mean `kumo-km51a`?)"), "{p}");
+        assert!(
+            p.contains("no model profile `kumo-km51` (did you mean `kumo-km51a`?)"),
+            "{p}"
+        );
         assert!(p.contains("`se: R5CT2` is not a unit of this lab"), "{p}");
-        assert!(p.contains("`card: tara` is not one of this lab's identities"), "{p}");
+        assert!(
+            p.contains("`card: tara` is not one of this lab's identities"),
+            "{p}"
+        );
         assert!(p.contains("controller `nowhere`: want HOST:PORT"), "{p}");
-        assert!(p.contains("adb `127.0.0.1:5037`: want `tcp:HOST:PORT`"), "{p}");
-        assert!(bench("").problems(&profiles()).join("\n").contains("a bench lists its units"));
+        assert!(
+            p.contains("adb `127.0.0.1:5037`: want `tcp:HOST:PORT`"),
+            "{p}"
+        );
+        assert!(
+            bench("")
+                .problems(&profiles())
+                .join("\n")
+                .contains("a bench lists its units")
+        );
     }
 }
