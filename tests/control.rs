@@ -7,8 +7,8 @@ mod adb_common;
 use mynacert::authority::{parse_crl, verify_certificate};
 use mynacert::control::{Controller, ControllerServer, serve_controller};
 use mynacert::lab::Lab;
+use mynacert::lab::provision::provision_vars;
 use mynacert::lab::virtual_lab::VirtualLab;
-use mynacert::phone::{FlowValue, FlowVars};
 use mynacert::scenario::model::NetworkMode;
 use mynacert::transport::{AuthorityTransport, TransportError};
 use mynacert::types::CertKind;
@@ -57,16 +57,9 @@ fn provision_flow_completes(lab: &Mutex<VirtualLab>, serial: &str, identity: &st
     if !d.app_installed().expect("installed?") {
         d.install_app(&apk).expect("install");
     }
-    let mut vars = FlowVars::new();
-    for (name, secret) in [
-        ("card_sign_password", &id.card.sign_password),
-        ("phone_auth_pin", &id.phone.auth_pin),
-        ("phone_sign_password", &id.phone.sign_password),
-    ] {
-        vars.insert(name.to_string(), FlowValue::Secret(secret.clone()));
-    }
-    vars.insert("biometrics".into(), FlowValue::Plain("no".into()));
-    d.run_flow("provision", &vars).expect("flow").completed
+    d.run_flow("provision", &provision_vars(&id))
+        .expect("flow")
+        .completed
 }
 
 #[test]

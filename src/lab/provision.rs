@@ -40,6 +40,21 @@ pub enum ProvisionError {
     },
 }
 
+/// The provision flow's variables for an identity: its card signing password, the phone PIN and
+/// password to set, no biometrics.
+pub fn provision_vars(id: &crate::identity::Identity) -> FlowVars {
+    let mut vars = FlowVars::new();
+    for (name, secret) in [
+        ("card_sign_password", &id.card.sign_password),
+        ("phone_auth_pin", &id.phone.auth_pin),
+        ("phone_sign_password", &id.phone.sign_password),
+    ] {
+        vars.insert(name.to_string(), FlowValue::Secret(secret.clone()));
+    }
+    vars.insert("biometrics".into(), FlowValue::Plain("no".into()));
+    vars
+}
+
 /// Provisions `serial` with the certificates of the lab's identity `identity` through the app, like a
 /// scenario's `provision` step (without biometrics). Returns a one-line summary.
 pub fn provision_unit(
@@ -75,15 +90,7 @@ pub fn provision_unit(
     if !d.app_installed().map_err(drv_err)? {
         d.install_app(&apk).map_err(drv_err)?;
     }
-    let mut vars = FlowVars::new();
-    for (name, secret) in [
-        ("card_sign_password", &id.card.sign_password),
-        ("phone_auth_pin", &id.phone.auth_pin),
-        ("phone_sign_password", &id.phone.sign_password),
-    ] {
-        vars.insert(name.to_string(), FlowValue::Secret(secret.clone()));
-    }
-    vars.insert("biometrics".into(), FlowValue::Plain("no".into()));
+    let vars = provision_vars(&id);
     lab.place_card(&id.id, serial).map_err(lab_err)?;
     let outcome = d.run_flow("provision", &vars);
     lab.remove_card(&id.id).map_err(lab_err)?;
