@@ -119,7 +119,7 @@ struct Killer<'a> {
 impl Reporter for Killer<'_> {
     fn event(&mut self, event: &RunEvent<'_>) {
         match event {
-            RunEvent::StepFinished { scenario, step }
+            RunEvent::StepFinished { scenario, step, .. }
                 if self.killed_in.is_none() && step.name.starts_with("provision") =>
             {
                 self.server.remove(0);

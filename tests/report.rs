@@ -357,3 +357,58 @@ fn a_run_killed_with_sigkill_reports_every_finished_scenario() {
     assert_eq!(reported, finished);
     assert!(run_dir.join("junit.xml").is_file() && run_dir.join("report.html").is_file());
 }
+
+#[test]
+fn setup_and_cleanup_steps_are_journal_lines_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["run", "--no-progress", "--model", "kumo-km51a", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run_dir = std::fs::read_dir(dir.path())
+        .unwrap()
+        .find_map(|e| e.ok())
+        .unwrap()
+        .path();
+    let j = read_journal(&run_dir).unwrap();
+    let scenario = "provisioning/issue-both";
+    let unit = j
+        .steps
+        .iter()
+        .find(|s| s.scenario == scenario)
+        .and_then(|s| s.unit.clone());
+    assert!(unit.is_some());
+    let phases: Vec<mynacert::runner::result::Phase> = j
+        .steps
+        .iter()
+        .filter(|s| s.scenario == scenario && s.attempt == 1 && s.unit == unit)
+        .map(|s| s.phase)
+        .collect();
+    use mynacert::runner::result::Phase::{Cleanup, Setup, Step};
+    // Setup lines first, then the scenario's steps, then clean-up, each part as it ended.
+    let first = |p| phases.iter().position(|x| *x == p).unwrap_or(usize::MAX);
+    let last = |p| phases.iter().rposition(|x| *x == p).unwrap_or(0);
+    assert!(
+        phases.contains(&Setup) && phases.contains(&Step) && phases.contains(&Cleanup),
+        "{phases:?}"
+    );
+    assert!(
+        last(Setup) < first(Step) && last(Step) < first(Cleanup),
+        "{phases:?}"
+    );
+    // The scenario line holds the same setup steps.
+    let sc = j
+        .scenarios
+        .iter()
+        .find(|s| s.result.scenario == scenario && s.result.unit == unit)
+        .unwrap();
+    let setup_lines = phases.iter().filter(|p| **p == Setup).count();
+    assert_eq!(sc.result.attempts[0].setup.len(), setup_lines);
+}

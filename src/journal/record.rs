@@ -102,6 +102,9 @@ pub struct StepEntry {
     pub unit: Option<String>,
     /// 1-based attempt of the scenario.
     pub attempt: u32,
+    /// Setup, scenario step or clean-up (older journals: scenario step).
+    #[serde(default)]
+    pub phase: crate::runner::result::Phase,
     pub step: StepRecord,
 }
 

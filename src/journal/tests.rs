@@ -42,6 +42,8 @@ fn every_finished_step_and_scenario_is_a_line_and_reads_back() {
         for s in &a.steps {
             w.event(&RunEvent::StepFinished {
                 scenario: "s/a",
+                attempt: a.number,
+                phase: crate::runner::result::Phase::Step,
                 step: s,
             });
         }

@@ -17,10 +17,8 @@ pub struct JournalWriter {
     digests: BTreeMap<String, String>,
     /// Serial → fingerprint.
     fingerprints: BTreeMap<String, String>,
-    /// Current scenario (id, model, unit), attempt number and last step index seen.
+    /// Current scenario (id, model, unit).
     current: Option<(String, String, Option<String>)>,
-    attempt: u32,
-    last_index: usize,
     scenarios: usize,
     error: Option<String>,
 }
@@ -47,8 +45,6 @@ impl JournalWriter {
                 .filter_map(|u| Some((u.serial.clone(), u.fingerprint.clone()?)))
                 .collect(),
             current: None,
-            attempt: 1,
-            last_index: 0,
             scenarios: 0,
             error: None,
         };
@@ -115,15 +111,13 @@ impl Reporter for JournalWriter {
                     model.to_string(),
                     unit.map(str::to_string),
                 ));
-                self.attempt = 1;
-                self.last_index = 0;
             }
-            RunEvent::StepFinished { scenario, step } => {
-                // Step numbering restarts with each attempt.
-                if step.index <= self.last_index {
-                    self.attempt += 1;
-                }
-                self.last_index = step.index;
+            RunEvent::StepFinished {
+                scenario,
+                attempt,
+                phase,
+                step,
+            } => {
                 let (model, unit) = match &self.current {
                     Some((s, m, u)) if s == scenario => (m.clone(), u.clone()),
                     _ => (String::new(), None),
@@ -134,7 +128,8 @@ impl Reporter for JournalWriter {
                     scenario: scenario.to_string(),
                     model,
                     unit,
-                    attempt: self.attempt,
+                    attempt: *attempt,
+                    phase: *phase,
                     step: (*step).clone(),
                 };
                 self.record(Entry::Step(Box::new(entry)), false);

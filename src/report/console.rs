@@ -1,6 +1,7 @@
 //! The console: a progress line per scenario on stderr, the per-model table on stdout.
 
 use super::verdict::{ModelVerdict, Verdict};
+use crate::runner::result::Phase;
 use crate::runner::result::{ScenarioStatus, StepStatus};
 use crate::runner::{Reporter, RunEvent};
 use std::io::Write;
@@ -52,13 +53,18 @@ impl Reporter for ConsoleReporter {
                     b.set_message(format!("{model}: {scenario}"));
                 }
             }
-            RunEvent::StepFinished { step, .. } => {
+            RunEvent::StepFinished { step, phase, .. } => {
                 if self.verbose
                     || step.status == StepStatus::Failed
                     || step.status == StepStatus::Error
                 {
+                    let part = match phase {
+                        Phase::Setup => "setup ",
+                        Phase::Step => "",
+                        Phase::Cleanup => "clean-up ",
+                    };
                     self.line(&format!(
-                        "      {:>2}. {:<6} {} — {}",
+                        "      {part}{:>2}. {:<6} {} — {}",
                         step.index,
                         format!("{:?}", step.status).to_lowercase(),
                         step.name,

@@ -19,7 +19,7 @@ use crate::profile::DeviceProfile;
 use crate::scenario::model::Scenario;
 use context::{Context, StepFail};
 use result::{
-    Attempt, AttemptStatus, Evidence, ScenarioResult, ScenarioStatus, StepRecord, StepStatus,
+    Attempt, AttemptStatus, Evidence, Phase, ScenarioResult, ScenarioStatus, StepRecord, StepStatus,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,8 +39,12 @@ pub enum RunEvent<'a> {
         model: &'a str,
         unit: Option<&'a str>,
     },
+    /// A setup, scenario or clean-up step finished (setup and clean-up steps once their part ends).
     StepFinished {
         scenario: &'a str,
+        /// 1-based attempt of the scenario.
+        attempt: u32,
+        phase: Phase,
         step: &'a StepRecord,
     },
     ScenarioFinished {
@@ -271,7 +275,9 @@ impl<'l> Runner<'l> {
                 };
             }
         };
-        if !setup::prepare(&mut ctx, &job.scenario, &mut setup) {
+        let prepared = setup::prepare(&mut ctx, &job.scenario, &mut setup);
+        emit(reporter, &job.full_id, number, Phase::Setup, &setup);
+        if !prepared {
             status = AttemptStatus::Error;
             reason = setup.last().map(|s| format!("setup: {}", s.message));
         } else {
@@ -305,6 +311,8 @@ impl<'l> Runner<'l> {
                 }
                 reporter.event(&RunEvent::StepFinished {
                     scenario: &job.full_id,
+                    attempt: number,
+                    phase: Phase::Step,
                     step: &rec,
                 });
                 steps.push(rec);
@@ -325,6 +333,7 @@ impl<'l> Runner<'l> {
             }
         }
         setup::cleanup(&mut ctx, &mut cleanup);
+        emit(reporter, &job.full_id, number, Phase::Cleanup, &cleanup);
         rules_broken.sort();
         rules_broken.dedup();
         Attempt {
@@ -338,6 +347,24 @@ impl<'l> Runner<'l> {
             rules_broken,
             reason,
         }
+    }
+}
+
+/// Reports finished setup or clean-up steps.
+fn emit(
+    reporter: &mut dyn Reporter,
+    scenario: &str,
+    attempt: u32,
+    phase: Phase,
+    steps: &[StepRecord],
+) {
+    for step in steps {
+        reporter.event(&RunEvent::StepFinished {
+            scenario,
+            attempt,
+            phase,
+            step,
+        });
     }
 }
 

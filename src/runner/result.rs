@@ -5,6 +5,19 @@ use crate::types::Rule;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Which part of an attempt a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Preconditions brought about before the scenario's steps (numbered in their own list).
+    Setup,
+    /// One of the scenario's steps.
+    #[default]
+    Step,
+    /// Clean-up and the automatic checks after the steps (numbered in their own list).
+    Cleanup,
+}
+
 /// Status of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
