@@ -6,29 +6,26 @@
 use super::commands::CliError;
 use crate::lab::virtual_lab::VirtualLab;
 use crate::pcsc::{self, ReaderEntry, pcsc_connector};
-use crate::sim::vpcd::{CardServer, CardSlot, serve_cards};
+use crate::sim::vpcd::{CardServer, CardSlot, VPCD_SLOTS, reader_name, serve_cards};
 use std::time::Duration;
-
-/// vpcd's reader names, by slot.
-const VPCD_READERS: [&str; 2] = ["Virtual PCD 00 00", "Virtual PCD 00 01"];
 
 /// Which vpcd slot a reader pattern names (exactly one), or why it names none.
 pub fn vpcd_slot(pattern: &str) -> Result<u16, String> {
-    let hits: Vec<u16> = (0u16..)
-        .zip(VPCD_READERS)
-        .filter(|(_, name)| pcsc::name_matches(pattern, name))
-        .map(|(i, _)| i)
+    let hits: Vec<u16> = (0..VPCD_SLOTS)
+        .filter(|slot| pcsc::name_matches(pattern, &reader_name(*slot)))
         .collect();
     match hits.as_slice() {
         [one] => Ok(*one),
         [] => Err(format!(
             "reader `{pattern}`: a virtual lab puts its cards and SEs on vpcd's readers only \
              (`{}` or `{}`)",
-            VPCD_READERS[0], VPCD_READERS[1]
+            reader_name(0),
+            reader_name(1)
         )),
         _ => Err(format!(
             "reader `{pattern}` matches both vpcd readers; name one (`{}` or `{}`)",
-            VPCD_READERS[0], VPCD_READERS[1]
+            reader_name(0),
+            reader_name(1)
         )),
     }
 }
@@ -59,8 +56,8 @@ pub fn serve_readers(
     let connector = pcsc_connector(readers).map_err(|e| CliError::Invalid(e.to_string()))?;
     let server = serve_cards(lab, &slots);
     for slot in used {
-        let name = VPCD_READERS[usize::from(slot)];
-        pcsc::wait_for_card(name, true, Duration::from_secs(5)).map_err(|e| {
+        let name = reader_name(slot);
+        pcsc::wait_for_card(&name, true, Duration::from_secs(5)).map_err(|e| {
             CliError::Infra(format!(
                 "{e}\npcscd must run with vsmartcard-vpcd (`pcscd -f`; Debian package vsmartcard-vpcd)"
             ))

@@ -47,10 +47,7 @@ fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// vpcd's reader name for a slot (`Virtual PCD 00 00` for slot 0).
-pub fn vpcd_reader_name(slot: u16) -> String {
-    format!("Virtual PCD 00 {slot:02}")
-}
+pub use crate::sim::vpcd::reader_name as vpcd_reader_name;
 
 impl BenchFile {
     /// The file's YAML text.

@@ -7,7 +7,7 @@ pub mod serve;
 
 pub use card::{SessionOpener, VpcdCard};
 pub use codec::{CodecError, FrameDecoder, Request, encode_frame};
-pub use serve::{CardServer, CardSlot, VPCD_PORT, serve_cards};
+pub use serve::{CardServer, CardSlot, VPCD_PORT, VPCD_SLOTS, reader_name, serve_cards};
 
 #[cfg(test)]
 mod tests;

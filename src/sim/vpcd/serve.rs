@@ -16,6 +16,14 @@ use std::time::{Duration, Instant};
 
 /// vpcd's first slot port (`DEVICENAME /dev/null:0x8C7B`); the second slot is the next port.
 pub const VPCD_PORT: u16 = 35963;
+
+/// How many slots (readers) vpcd's default configuration has.
+pub const VPCD_SLOTS: u16 = 2;
+
+/// The reader name pcscd gives vpcd's slot (`Virtual PCD 00 00` for slot 0).
+pub fn reader_name(slot: u16) -> String {
+    format!("Virtual PCD 00 {slot:02}")
+}
 /// How often a slot thread looks at its control channel while waiting for vpcd.
 const POLL: Duration = Duration::from_millis(50);
 
