@@ -193,6 +193,11 @@ fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
         Duration::from_secs(20),
     );
     let b = run(&mut wired, &jobs, RunOptions::default(), &mut NoReporter);
+    if let Err(e) = server_request(server, "host:version") {
+        panic!(
+            "the adb server at {server} died during the run ({e}); scripts/test prints the end of its log"
+        );
+    }
     disconnect_through_server(server, &addrs);
     let got = summary(&wired, &b);
     assert_same("through the adb server", &got, &expected, &b);
