@@ -73,6 +73,16 @@ fn opensc_lists_two_pins_and_four_certificates_and_signs_with_the_auth_key() {
         .arg(&sig));
     assert!(!signed.contains(id.card.auth_pin.expose()), "{signed}");
     assert_eq!(std::fs::metadata(&sig).map(|m| m.len()).ok(), Some(256));
+    // Right after the signing session (the card still powered, the PIN still verified), OpenSC binds the
+    // card again: its jpki driver reads the PIN status as `63 Cx` (a 9000 made it "Unsupported card").
+    let again = dir.path().join("auth-again.pem");
+    run(tool("pkcs15-tool")
+        .args(["--reader", SLOT0, "--read-certificate", "01", "-o"])
+        .arg(&again));
+    assert_eq!(
+        std::fs::read(&again).expect("read again"),
+        std::fs::read(&cert).expect("read first")
+    );
     run(Command::new("openssl")
         .args(["x509", "-pubkey", "-noout", "-in"])
         .arg(&cert)

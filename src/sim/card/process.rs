@@ -192,12 +192,9 @@ impl JpkiApplet {
             return status(Sw::AUTH_METHOD_BLOCKED);
         }
         if cmd.data.is_empty() {
-            // Status query: spends nothing.
-            return status(if side.verified {
-                Sw::OK
-            } else {
-                Sw::retries_left(side.tries_left)
-            });
+            // Status query: the tries left as `63 Cx`, spending nothing — also after a good VERIFY in
+            // this session (DOMAIN.md; OpenSC's jpki driver reads `63 Cx` and refuses the card on 9000).
+            return status(Sw::retries_left(side.tries_left));
         }
         if pin_matches(pin, side.pin.expose(), &cmd.data) {
             side.tries_left = max_tries(pin);

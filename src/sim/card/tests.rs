@@ -158,6 +158,25 @@ fn power_cycle_clears_selection_and_verification() {
 }
 
 #[test]
+fn the_status_query_reports_tries_left_even_after_a_good_verify() {
+    // DOMAIN.md: header-only VERIFY answers `63 Cx`; OpenSC's jpki driver refuses a card that says 9000.
+    let mut a = card();
+    send(&mut a, SELECT_JPKI);
+    send(&mut a, "00A4020C020018");
+    assert_eq!(send(&mut a, "00200080").sw, Sw::retries_left(3));
+    assert_eq!(
+        send(&mut a, &format!("0020008004{}", hex::encode(AUTH_PIN))).sw,
+        Sw::OK
+    );
+    assert!(a.is_verified(PinKind::Auth));
+    assert_eq!(send(&mut a, "00200080").sw, Sw::retries_left(3));
+    assert!(
+        a.is_verified(PinKind::Auth),
+        "the query does not drop the verification"
+    );
+}
+
+#[test]
 fn selecting_another_application_drops_verification() {
     let mut a = card();
     send(&mut a, SELECT_JPKI);
