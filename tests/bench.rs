@@ -106,6 +106,51 @@ fn statuses(results: &serde_json::Value, unit: &str) -> BTreeMap<String, String>
         .collect()
 }
 
+/// `mynacert lab check` on the served bench: ready; then on a copy whose first unit claims another model:
+/// not ready, naming the unit and both models.
+fn lab_check_finds_the_wiring(bin: &str, bench_file: &Path, dir: &Path) {
+    let check = |file: &Path| {
+        let o = Command::new(bin)
+            .args(["--root", &root().to_string_lossy(), "lab", "check", "--lab"])
+            .arg(file)
+            .output()
+            .expect("lab check");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = check(bench_file);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("ok    authority") && out.contains("bench ready"),
+        "{out}"
+    );
+    assert_eq!(out.matches("\nok    unit ").count(), 9, "{out}");
+    assert_eq!(out.matches("\nok    reader ").count(), 2, "{out}");
+    let text = std::fs::read_to_string(bench_file).expect("bench file");
+    let first = text
+        .lines()
+        .find(|l| l.contains("profile: \""))
+        .expect("a unit line");
+    let claimed = if first.contains("tsuki-tk10") {
+        "hoshi-hx22b"
+    } else {
+        "tsuki-tk10"
+    };
+    let start = first.find("profile: \"").expect("profile") + "profile: \"".len();
+    let end = start + first[start..].find('"').expect("closing quote");
+    let wrong = format!("{}{claimed}{}", &first[..start], &first[end..]);
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, text.replacen(first, &wrong, 1)).expect("broken copy");
+    let (code, out) = check(&broken);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(
+        out.contains(&format!("but the lab file says profile {claimed}")),
+        "{out}"
+    );
+}
+
 /// Serves the virtual lab with `serial`'s SE and taro's card on vpcd, runs `model` on the bench file,
 /// runs it in process too, and compares the scenarios on that unit. Returns the bench's statuses.
 fn bench_against_in_process(model: &str, serial: &str) -> BTreeMap<String, String> {
@@ -142,6 +187,7 @@ fn bench_against_in_process(model: &str, serial: &str) -> BTreeMap<String, Strin
         .find_map(|r| r.se.clone())
         .expect("the bench file puts an SE on a reader");
     pcsc::wait_for_card(SLOT1, true, WAIT).expect("the SE is on reader 1");
+    lab_check_finds_the_wiring(bin, &bench_file, dir.path());
     let bench_file = bench_file.to_string_lossy().into_owned();
     let (code, text, bench) = run(
         bin,

@@ -4,6 +4,7 @@
 mod cards;
 mod commands;
 pub mod devices;
+mod labcheck;
 pub mod phones;
 pub mod reader;
 pub mod results;
@@ -122,6 +123,7 @@ pub fn main() -> i32 {
         Command::DeviceList(c) => results::device_list(&c),
         Command::Reader(cmd) => reader::reader(&root, &cmd),
         Command::Lab(serve::LabCommand::Serve(args)) => serve::serve(&root, &args),
+        Command::Lab(serve::LabCommand::Check(args)) => labcheck::check(&root, &args),
         Command::Devices(args) => devices::devices(&root, &args),
     };
     match r {

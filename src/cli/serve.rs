@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 pub enum LabCommand {
     /// Serve the virtual lab's cards (and phones) to real tools until stopped.
     Serve(ServeArgs),
+    /// Check a bench lab file's wiring: controller and authority, every unit, every reader.
+    Check(super::labcheck::CheckArgs),
 }
 
 /// Arguments of `mynacert lab serve`.
