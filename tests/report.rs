@@ -193,9 +193,14 @@ fn junit_is_valid_and_shows_flaky_failure_error_and_skip_whatever_the_device_pri
 
 #[test]
 fn html_report_escapes_device_text_and_renders_in_headless_chromium() {
-    let j = hostile();
+    let mut j = hostile();
+    j.header.phones = Some("ADB through the adb server at 127.0.0.1:5037 <b>".into());
     let report = RunReport::from_journal(&j);
     let page = html::render(&j, &report).unwrap();
+    assert!(
+        page.contains("phones: ADB through the adb server at 127.0.0.1:5037 &lt;b&gt;"),
+        "the run's phone path is shown, escaped"
+    );
     assert!(
         !page.contains("<![CDATA[ & </system-out>"),
         "device text is escaped"
