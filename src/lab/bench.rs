@@ -28,6 +28,36 @@ pub enum PhoneRoute {
     Direct,
 }
 
+/// Someone at the bench who does the physical actions the lab file gives no controller for.
+pub trait Operator: Send {
+    /// Asks for `what` (e.g. "hold taro's card to the NFC antenna of R5CT1") and returns once it is done.
+    fn ask(&mut self, what: &str) -> Result<(), LabError>;
+}
+
+/// The operator at this terminal: the request on stderr, Enter on stdin when done. Without a terminal
+/// on stdin nobody is there to ask, and the action cannot be done.
+#[derive(Debug, Default)]
+pub struct TerminalOperator;
+
+impl Operator for TerminalOperator {
+    fn ask(&mut self, what: &str) -> Result<(), LabError> {
+        if !std::io::stdin().is_terminal() {
+            return Err(LabError::Unsupported(format!(
+                "{what}: the lab file names no `controller:` and no operator is at a terminal"
+            )));
+        }
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\noperator: {what}, then press Enter ");
+        let _ = err.flush();
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| setup(format!("operator: {e}")))?;
+        Ok(())
+    }
+}
+
 /// A bench lab.
 pub struct BenchLab {
     id: String,
@@ -38,6 +68,7 @@ pub struct BenchLab {
     route: PhoneRoute,
     readers: ApduConnector,
     controller: Option<Controller>,
+    operator: Box<dyn Operator>,
     boot_timeout: Duration,
     /// Network units this lab `adb connect`ed (it disconnects them when dropped).
     connected: Vec<SocketAddr>,
@@ -139,9 +170,15 @@ impl BenchLab {
             route,
             readers,
             controller,
+            operator: Box::new(TerminalOperator),
             boot_timeout: Duration::from_secs(180),
             connected: Vec::new(),
         })
+    }
+
+    /// Who does the physical actions when there is no controller (default: the terminal's operator).
+    pub fn set_operator(&mut self, operator: Box<dyn Operator>) {
+        self.operator = operator;
     }
 
     /// How long to wait for a phone to come back after a reboot or factory reset.
@@ -197,20 +234,7 @@ impl BenchLab {
         if let Some(c) = self.controller.as_mut() {
             return Ok(via_controller(c)?);
         }
-        if !std::io::stdin().is_terminal() {
-            return Err(LabError::Unsupported(format!(
-                "{what}: the lab file names no `controller:` and no operator is at a terminal"
-            )));
-        }
-        let mut err = std::io::stderr();
-        let _ = write!(err, "\noperator: {what}, then press Enter ");
-        let _ = err.flush();
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| setup(format!("operator: {e}")))?;
-        Ok(())
+        self.operator.ask(what)
     }
 
     fn no_controller(what: &str) -> LabError {

@@ -3,6 +3,8 @@
 //! power on). The virtual lab implements it in process; real labs implement it over ADB and PC/SC.
 
 pub mod bench;
+#[cfg(test)]
+mod bench_tests;
 mod inventory;
 pub mod provision;
 pub mod virtual_lab;
