@@ -181,7 +181,33 @@ fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
     let jobs = all_jobs(&inproc);
     let a = run(&mut inproc, &jobs, RunOptions::default(), &mut NoReporter);
     let expected = summary(&inproc, &a);
+    let (wired, b) = match wired_run(server, &jobs) {
+        Ok(r) => r,
+        Err(died) => {
+            // Debian's adb 29 server has crashed (SIGSEGV / fdevent abort) under this churn, rarely since
+            // the transport stopped leaning on its reconnect handler. That says nothing about our side:
+            // measure again, once, through a fresh server of our own — loudly.
+            eprintln!(
+                "\n!!!!!!!! {died}; re-running the comparison once through a fresh adb server !!!!!!!!\n"
+            );
+            let own = OwnServer::start();
+            match wired_run(own.addr, &jobs) {
+                Ok(r) => r,
+                Err(again) => panic!("{again}, and the fresh one died too"),
+            }
+        }
+    };
+    let got = summary(&wired, &b);
+    assert_same("through the adb server", &got, &expected, &b);
+    assert!(b.iter().any(|r| r.status == ScenarioStatus::Passed));
+}
 
+/// The shipped suites on a fresh fleet whose phones are served as adbds and driven through `server`;
+/// `Err` when the server died during the run.
+fn wired_run(
+    server: SocketAddrV4,
+    jobs: &[mynacert::runner::Job],
+) -> Result<(Fleet, Vec<mynacert::runner::result::ScenarioResult>), String> {
     let mut wired = fleet();
     let served = ServedFleet::serve(&wired.lab, 0, &AdbdConfig::default()).expect("serve");
     let addrs: Vec<SocketAddr> = served.addresses().values().copied().collect();
@@ -192,16 +218,56 @@ fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
         Route::Server(server),
         Duration::from_secs(20),
     );
-    let b = run(&mut wired, &jobs, RunOptions::default(), &mut NoReporter);
+    let b = run(&mut wired, jobs, RunOptions::default(), &mut NoReporter);
     if let Err(e) = server_request(server, "host:version") {
-        panic!(
-            "the adb server at {server} died during the run ({e}); scripts/test prints the end of its log"
-        );
+        return Err(format!(
+            "the adb server at {server} died during the run ({e}; scripts/test prints the end of its log)"
+        ));
     }
     disconnect_through_server(server, &addrs);
-    let got = summary(&wired, &b);
-    assert_same("through the adb server", &got, &expected, &b);
-    assert!(b.iter().any(|r| r.status == ScenarioStatus::Passed));
+    Ok((wired, b))
+}
+
+/// An adb server of this test's own: `adb -P PORT nodaemon server` with a temporary HOME; killed on drop.
+struct OwnServer {
+    addr: SocketAddrV4,
+    child: std::process::Child,
+    _home: tempfile::TempDir,
+}
+
+impl OwnServer {
+    fn start() -> OwnServer {
+        let home = tempfile::tempdir().expect("temp HOME");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("adb")
+            .args(["-P", &port.to_string(), "nodaemon", "server"])
+            .env("HOME", home.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start adb server");
+        let addr = SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while server_request(addr, "host:version").is_err() {
+            assert!(Instant::now() < deadline, "own adb server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        OwnServer {
+            addr,
+            child,
+            _home: home,
+        }
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[test]

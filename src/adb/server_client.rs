@@ -77,6 +77,14 @@ fn server_status(s: &mut TcpStream, serial: &str, what: &str) -> Result<(), Tran
     }
 }
 
+/// A shell command through the server that did not complete.
+#[derive(Debug)]
+pub struct ShellFailure {
+    /// The device accepted the shell service (the command reached it) before the failure.
+    pub delivered: bool,
+    pub error: TransportError,
+}
+
 /// One shell-v2 command through an adb server: `host:transport:SERIAL`, then `shell,v2,raw:CMD` on the
 /// same connection, packets decoded until the server closes it.
 pub fn server_shell(
@@ -85,25 +93,45 @@ pub fn server_shell(
     command: &str,
     timeout: Duration,
 ) -> Result<ShellOutput, TransportError> {
+    server_shell_delivery(server, serial, command, timeout).map_err(|f| f.error)
+}
+
+/// [`server_shell`], telling a command that never reached the device (no such device, offline, the
+/// server refused the service) from one that did and then lost its connection (a reboot, a cable).
+pub fn server_shell_delivery(
+    server: SocketAddrV4,
+    serial: &str,
+    command: &str,
+    timeout: Duration,
+) -> Result<ShellOutput, ShellFailure> {
+    let before = |error| ShellFailure {
+        delivered: false,
+        error,
+    };
     let mut s = TcpStream::connect_timeout(&SocketAddr::V4(server), timeout)
-        .map_err(|e| server_io(serial, "connect", e))?;
+        .map_err(|e| before(server_io(serial, "connect", e)))?;
     let _ = s.set_nodelay(true);
     let _ = s.set_read_timeout(Some(timeout.max(Duration::from_secs(30))));
     let transport = format!("host:transport:{serial}");
     s.write_all(format!("{:04x}{transport}", transport.len()).as_bytes())
-        .map_err(|e| server_io(serial, "write", e))?;
-    server_status(&mut s, serial, "transport")?;
+        .map_err(|e| before(server_io(serial, "write", e)))?;
+    server_status(&mut s, serial, "transport").map_err(before)?;
     let service = format!("shell,v2,raw:{command}");
     s.write_all(format!("{:04x}{service}", service.len()).as_bytes())
-        .map_err(|e| server_io(serial, "write", e))?;
-    server_status(&mut s, serial, "shell")?;
+        .map_err(|e| before(server_io(serial, "write", e)))?;
+    server_status(&mut s, serial, "shell").map_err(before)?;
     let mut collector = shell_v2::OutputCollector::default();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) => return Err(server_io(serial, "read", e)),
+            Err(e) => {
+                return Err(ShellFailure {
+                    delivered: true,
+                    error: server_io(serial, "read", e),
+                });
+            }
         };
         if collector.feed(&buf[..n]) {
             break;

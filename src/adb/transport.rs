@@ -4,7 +4,7 @@
 //! waiting for the device to come back, within a timeout.
 
 use super::host::DirectConnection;
-pub use super::server_client::{server_request, server_shell};
+pub use super::server_client::{server_request, server_shell, server_shell_delivery};
 use super::services::drops_connection;
 use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use adb_client::RustADBError;
@@ -344,34 +344,54 @@ impl ShellTransport for AdbShellTransport {
 
     fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
         self.before()?;
-        let dropping = drops_connection(command);
         let name = self.name.clone();
-        let r = self
-            .once(|t| t.raw_shell(command))
-            .map_err(|e| renamed(e, &name));
-        if dropping {
-            // The device goes down: forget the connection, wait for it on the next command.
-            self.rebooting = true;
-            mark_rebooting(&self.adb_serial, true);
-            match &mut self.path {
-                Path_::Direct { conn, .. } => *conn = None,
-                Path_::Server { server, .. } => {
-                    // A TCP device: the server would keep it `offline` and retry on its own ~10 s
-                    // schedule (Debian's adb 29 server has aborted in that reconnect churn). Forget it
-                    // now; the wait before the next command connects it again once it accepts.
-                    if let Some(a) = tcp_serial(&self.adb_serial) {
-                        let _ = server_request(*server, &format!("host:disconnect:{a}"));
-                    }
+        if !drops_connection(command) {
+            return self
+                .once(|t| t.raw_shell(command))
+                .map_err(|e| renamed(e, &name));
+        }
+        // A command after which the device goes down (reboot, factory reset, power off).
+        let server = match &self.path {
+            Path_::Server { server, .. } => *server,
+            Path_::Direct { .. } => {
+                // No connection: the command never reached the device.
+                let c = self.direct_conn().map_err(|e| renamed(e, &name))?;
+                let r = c.shell(command);
+                // The device may drop the connection before it answers: that is the command working.
+                if let Path_::Direct { conn, .. } = &mut self.path {
+                    *conn = None;
                 }
+                self.rebooting = true;
+                mark_rebooting(&self.adb_serial, true);
+                return match r {
+                    Err(TransportError::Disconnected { .. }) => Ok(ShellOutput {
+                        exit_code: None,
+                        ..ShellOutput::default()
+                    }),
+                    other => other.map_err(|e| renamed(e, &name)),
+                };
             }
-            if let Err(TransportError::Disconnected { .. }) = r {
-                return Ok(ShellOutput {
+        };
+        let out =
+            match server_shell_delivery(server, &self.adb_serial, command, self.connect_timeout) {
+                Ok(out) => out,
+                // Lost after the device took the command: it went down, as asked.
+                Err(f) if f.delivered => ShellOutput {
                     exit_code: None,
                     ..ShellOutput::default()
-                });
-            }
+                },
+                // Never reached the device (gone, offline): an infrastructure error, nothing to wait for.
+                Err(f) => return Err(renamed(f.error, &name)),
+            };
+        self.rebooting = true;
+        mark_rebooting(&self.adb_serial, true);
+        // A TCP device: the server would keep it `offline` and retry on its own ~10 s schedule (Debian's
+        // adb 29 server has aborted in that reconnect churn). Forget it now, while its connection is still
+        // up; the wait before the next command connects it again once it accepts.
+        if let Some(a) = tcp_serial(&self.adb_serial) {
+            let _ = server_request(server, &format!("host:disconnect:{a}"));
         }
-        r
+        Ok(out)
     }
 
     fn push(&mut self, data: &[u8], remote_path: &str, mode: u32) -> Result<(), TransportError> {
