@@ -18,20 +18,25 @@ impl Operator for Recorder {
     }
 }
 
-fn bench(extra: &str) -> BenchLab {
+/// Builds a bench from lab-file text (identities from the fixtures).
+fn build(text: &str) -> Result<BenchLab, LabError> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = format!(
-        "lab: b\nkind: bench\nreference_model: kumo-km51a\nidentities: [taro]\n\
-         units:\n  - {{ serial: R5CT1, profile: kumo-km51a, carrier: docomo }}\n{extra}"
-    );
-    let file: LabFile = match crate::scenario::parse::parse(Path::new("bench.yaml"), &text) {
+    let file: LabFile = match crate::scenario::parse::parse(Path::new("bench.yaml"), text) {
         Ok(f) => f,
         Err(e) => panic!("{e}"),
     };
     let profiles = load_profiles(&root.join("devices/models")).unwrap_or_default();
     let ids = load_identities(&root.join("fixtures"), &file.identities).unwrap_or_default();
     let env = AdbEnv::from_vars(|_| None).expect("default adb environment");
-    match BenchLab::build(&file, &profiles, ids, root, &env) {
+    BenchLab::build(&file, &profiles, ids, root, &env)
+}
+
+fn bench(extra: &str) -> BenchLab {
+    let text = format!(
+        "lab: b\nkind: bench\nreference_model: kumo-km51a\nidentities: [taro]\n\
+         units:\n  - {{ serial: R5CT1, profile: kumo-km51a, carrier: docomo }}\n{extra}"
+    );
+    match build(&text) {
         Ok(l) => l,
         Err(e) => panic!("{e}"),
     }
@@ -108,18 +113,12 @@ fn the_phone_path_names_the_adb_server_or_direct() {
 
 #[test]
 fn direct_adb_needs_host_port_serials() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = "lab: b\nkind: bench\nreference_model: kumo-km51a\nidentities: []\nadb: direct\n\
-                units:\n  - { serial: R5CT1, profile: kumo-km51a, carrier: docomo }\n";
-    let file: LabFile = match crate::scenario::parse::parse(Path::new("bench.yaml"), text) {
-        Ok(f) => f,
-        Err(e) => panic!("{e}"),
-    };
-    let profiles = load_profiles(&root.join("devices/models")).unwrap_or_default();
-    let env = AdbEnv::from_vars(|_| None).expect("env");
-    let e = BenchLab::build(&file, &profiles, vec![], root, &env)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = build(
+        "lab: b\nkind: bench\nreference_model: kumo-km51a\nidentities: []\nadb: direct\n\
+         units:\n  - { serial: R5CT1, profile: kumo-km51a, carrier: docomo }\n",
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
     assert!(e.contains("`R5CT1` is not"), "{e}");
 }
