@@ -11,8 +11,8 @@ use mynacert::pcsc::{self, ReaderEntry, pcsc_connector};
 use mynacert::runner::result::{ScenarioResult, ScenarioStatus, StepStatus};
 use mynacert::runner::{Job, NoReporter, Reporter, RunEvent, RunOptions, Runner};
 use mynacert::scenario::{ValidationContext, load_paths};
-use mynacert::sim::vpcd::{CardServer, CardSlot, serve_cards};
-use pcsc_common::{SLOT1, WAIT, root, services, slots, virtual_lab};
+use mynacert::sim::vpcd::CardServer;
+use pcsc_common::{SLOT1, WAIT, root, serve_on, services, slots, virtual_lab};
 use std::sync::Arc;
 const MODEL: &str = "kumo-km51a";
 
@@ -47,11 +47,7 @@ fn subject(lab: &VirtualLab) -> String {
 
 fn reader_lab(serial: &str) -> (VirtualLab, CardServer) {
     let mut lab = virtual_lab();
-    let server = serve_cards(
-        &lab,
-        &[CardSlot::local(ApduTarget::SecureElement(serial.into()), 1)],
-    );
-    pcsc::wait_for_card(SLOT1, true, WAIT).expect("the phone lies on the reader");
+    let server = serve_on(&lab, ApduTarget::SecureElement(serial.into()), 1);
     // The same section a lab file carries.
     let file: LabFile = serde_saphyr::from_str(&format!(
         "lab: t\nkind: virtual\nreference_model: {MODEL}\nidentities: [taro]\n\

@@ -14,9 +14,9 @@ use mynacert::lab::provision::provision_unit;
 use mynacert::lab::virtual_lab::{ApduTarget, VirtualLab};
 use mynacert::pcsc::check::{CheckSecrets, Outcome, TokenPins, check_token};
 use mynacert::pcsc::{self, PcscSettings, PcscTransport};
-use mynacert::sim::vpcd::{CardSlot, serve_cards};
+
 use mynacert::types::{CertKind, PinKind};
-use pcsc_common::{SLOT1, WAIT, identity, root, services, slots, virtual_lab};
+use pcsc_common::{SLOT1, WAIT, identity, root, serve_on, services, slots, virtual_lab};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,19 +30,11 @@ fn unit_of(lab: &VirtualLab, model: &str) -> String {
 
 /// Provisions a unit of `model`, serves its SE on slot 1 and runs the check through pcscd.
 fn check_served_se(model: &str, signature: &str) {
-    pcsc::wait_for_card(SLOT1, false, WAIT).expect("the reader is empty before the test");
     let mut lab = virtual_lab();
     let serial = unit_of(&lab, model);
     provision_unit(&mut lab, &serial, "taro").expect("provisioned in process");
     let id = identity(&lab, "taro");
-    let server = serve_cards(
-        &lab,
-        &[CardSlot::local(
-            ApduTarget::SecureElement(serial.clone()),
-            1,
-        )],
-    );
-    pcsc::wait_for_card(SLOT1, true, WAIT).expect("the phone lies on the reader");
+    let server = serve_on(&lab, ApduTarget::SecureElement(serial.clone()), 1);
 
     // Before the PIN the auth certificate does not read, through pcscd as in process.
     let t = PcscTransport::connect(SLOT1, PcscSettings::default()).expect("connect");
@@ -131,15 +123,10 @@ fn the_reader_check_fails_on_a_served_se_with_a_wrong_auth_pin() {
         return;
     }
     let _g = slots();
-    pcsc::wait_for_card(SLOT1, false, WAIT).expect("the reader is empty before the test");
     let mut lab = virtual_lab();
     let serial = unit_of(&lab, "hoshi-hx22b");
     provision_unit(&mut lab, &serial, "taro").expect("provisioned in process");
-    let server = serve_cards(
-        &lab,
-        &[CardSlot::local(ApduTarget::SecureElement(serial), 1)],
-    );
-    pcsc::wait_for_card(SLOT1, true, WAIT).expect("the phone lies on the reader");
+    let server = serve_on(&lab, ApduTarget::SecureElement(serial), 1);
     let secrets = CheckSecrets {
         card: TokenPins::default(),
         phone: TokenPins {

@@ -241,26 +241,33 @@ fn html_report_escapes_device_text_and_renders_in_headless_chromium() {
     );
 }
 
-#[test]
-fn full_virtual_lab_run_gives_valid_junit_and_a_rendered_html_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = bin()
-        .args(["run", "--no-progress", "--out"])
-        .arg(dir.path())
+/// `mynacert run ARGS --out OUT` on the virtual lab, expecting exit `code`; the run directory.
+fn run_virtual_lab(out: &Path, args: &[&str], code: i32) -> PathBuf {
+    let o = bin()
+        .args(["run", "--no-progress"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
         .output()
         .unwrap();
     assert_eq!(
-        out.status.code(),
-        Some(1),
+        o.status.code(),
+        Some(code),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&o.stderr)
     );
-    let run_dir = std::fs::read_dir(dir.path())
+    std::fs::read_dir(out)
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .find(|p| p.is_dir())
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn full_virtual_lab_run_gives_valid_junit_and_a_rendered_html_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = run_virtual_lab(dir.path(), &[], 1);
     for f in ["journal.jsonl", "results.json", "junit.xml", "report.html"] {
         assert!(run_dir.join(f).is_file(), "{f} missing");
     }
@@ -366,22 +373,7 @@ fn a_run_killed_with_sigkill_reports_every_finished_scenario() {
 #[test]
 fn setup_and_cleanup_steps_are_journal_lines_of_their_own() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
-        .args(["run", "--no-progress", "--model", "kumo-km51a", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run_dir = std::fs::read_dir(dir.path())
-        .unwrap()
-        .find_map(|e| e.ok())
-        .unwrap()
-        .path();
+    let run_dir = run_virtual_lab(dir.path(), &["--model", "kumo-km51a"], 0);
     let j = read_journal(&run_dir).unwrap();
     let scenario = "provisioning/issue-both";
     let unit = j

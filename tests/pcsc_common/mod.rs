@@ -58,16 +58,19 @@ pub fn virtual_lab() -> VirtualLab {
 /// How long to wait for pcscd to see a card come or go.
 pub const WAIT: Duration = Duration::from_secs(5);
 
-/// Serves `lab`'s card of `identity` on vpcd slot 0 once the reader is empty, and waits until pcscd
-/// sees it.
-pub fn card_on_slot0(lab: &VirtualLab, identity: &str) -> CardServer {
-    pcsc::wait_for_card(SLOT0, false, WAIT).expect("the reader is empty before the test");
-    let server = serve_cards(
-        lab,
-        &[CardSlot::local(ApduTarget::Card(identity.into()), 0)],
-    );
-    pcsc::wait_for_card(SLOT0, true, WAIT).expect("the card appears on the reader");
+/// Serves `target` of `lab` on vpcd slot `slot` (0 or 1) once that reader is empty, and waits until
+/// pcscd sees it there.
+pub fn serve_on(lab: &VirtualLab, target: ApduTarget, slot: u16) -> CardServer {
+    let reader = if slot == 0 { SLOT0 } else { SLOT1 };
+    pcsc::wait_for_card(reader, false, WAIT).expect("the reader is empty before the test");
+    let server = serve_cards(lab, &[CardSlot::local(target, slot)]);
+    pcsc::wait_for_card(reader, true, WAIT).expect("the card or SE appears on the reader");
     server
+}
+
+/// Serves `lab`'s card of `identity` on vpcd slot 0 (see [`serve_on`]).
+pub fn card_on_slot0(lab: &VirtualLab, identity: &str) -> CardServer {
+    serve_on(lab, ApduTarget::Card(identity.into()), 0)
 }
 
 /// The lab's test identity `id`.
