@@ -56,7 +56,53 @@ pub fn project_root(given: Option<&Path>) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn invalid_all(errors: &[crate::scenario::LoadError]) -> CliError {
+/// A lab file loaded with what building its lab needs.
+pub struct LoadedLab {
+    /// The file's path (relative paths resolved against the project directory).
+    pub path: PathBuf,
+    pub file: LabFile,
+    /// Every model profile under `devices/models/`.
+    pub profiles: Vec<Arc<DeviceProfile>>,
+    /// The identities the file names, from `fixtures/identities/`.
+    pub identities: Vec<crate::identity::Identity>,
+}
+
+impl LoadedLab {
+    /// Refuses a file with problems beyond its YAML shape ([`LabFile::problems`]), each named.
+    pub fn check(&self) -> Result<(), CliError> {
+        let problems = self.file.problems(&self.profiles);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let at = format!("{}: ", self.path.display());
+        Err(CliError::Invalid(format!(
+            "{at}{}",
+            problems.join(&format!("\n{at}"))
+        )))
+    }
+}
+
+/// Loads the lab file `lab` (relative to `root` unless absolute), the model profiles and its identities.
+pub fn load_lab(root: &Path, lab: &Path) -> Result<LoadedLab, CliError> {
+    let path = if lab.is_absolute() {
+        lab.to_path_buf()
+    } else {
+        root.join(lab)
+    };
+    let file = LabFile::load(&path).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let profiles =
+        load_profiles(&root.join("devices").join("models")).map_err(|e| invalid_all(&e))?;
+    let identities =
+        load_identities(&root.join("fixtures"), &file.identities).map_err(|e| invalid_all(&e))?;
+    Ok(LoadedLab {
+        path,
+        file,
+        profiles,
+        identities,
+    })
+}
+
+pub(super) fn invalid_all(errors: &[crate::scenario::LoadError]) -> CliError {
     CliError::Invalid(
         errors
             .iter()
@@ -199,22 +245,16 @@ pub struct Prepared {
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
 pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     let set = load_suites(root, &[])?;
-    let profiles =
-        load_profiles(&root.join("devices").join("models")).map_err(|e| invalid_all(&e))?;
-    let lab_path = if args.lab.is_absolute() {
-        args.lab.clone()
-    } else {
-        root.join(&args.lab)
+    let LoadedLab {
+        path: lab_path,
+        file: lab_file,
+        profiles,
+        identities,
+    } = {
+        let loaded = load_lab(root, &args.lab)?;
+        loaded.check()?;
+        loaded
     };
-    let lab_file = LabFile::load(&lab_path).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let problems = lab_file.problems(&profiles);
-    if !problems.is_empty() {
-        return Err(CliError::Invalid(format!(
-            "{}: {}",
-            lab_path.display(),
-            problems.join(&format!("\n{}: ", lab_path.display()))
-        )));
-    }
     for m in &args.models {
         if !profiles.iter().any(|p| &p.id == m) {
             let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
@@ -226,8 +266,6 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
             )));
         }
     }
-    let identities = load_identities(&root.join("fixtures"), &lab_file.identities)
-        .map_err(|e| invalid_all(&e))?;
     let in_file = |e: CliError| match e {
         CliError::Invalid(m) => CliError::Invalid(format!("{}: {m}", lab_path.display())),
         other => other,

@@ -60,14 +60,8 @@ fn props_of(
 
 /// `mynacert devices`.
 pub fn devices(root: &Path, args: &DevicesArgs) -> Result<i32, CliError> {
-    let profiles = load_profiles(&root.join("devices").join("models")).map_err(|e| {
-        CliError::Invalid(
-            e.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
+    let profiles = load_profiles(&root.join("devices").join("models"))
+        .map_err(|e| super::commands::invalid_all(&e))?;
     let mut listed = Vec::new();
     if !args.no_server {
         let env = AdbEnv::from_process().map_err(CliError::Invalid)?;

@@ -4,11 +4,12 @@
 //! ready, 3 otherwise.
 
 use super::commands::CliError;
+use super::commands::{LoadedLab, load_lab};
 use crate::adb::transport::AdbEnv;
 use crate::jpki::JpkiClient;
 use crate::lab::bench::BenchLab;
 use crate::lab::virtual_lab::ApduTarget;
-use crate::lab::{Lab, LabError, LabFile, LabKind, load_identities, load_profiles};
+use crate::lab::{Lab, LabError, LabKind};
 use crate::types::CertKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,14 +35,6 @@ impl Lines {
     }
 }
 
-fn joined(errors: &[crate::scenario::LoadError]) -> String {
-    errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The authority through the controller: a CRL for each kind, verified against the CA certificate.
 fn check_authority(lab: &mut BenchLab) -> Result<String, LabError> {
     let mut a = lab.authority()?;
@@ -58,30 +51,20 @@ fn check_authority(lab: &mut BenchLab) -> Result<String, LabError> {
 
 /// `mynacert lab check`.
 pub fn check(root: &Path, args: &CheckArgs) -> Result<i32, CliError> {
-    let profiles = load_profiles(&root.join("devices").join("models"))
-        .map_err(|e| CliError::Invalid(joined(&e)))?;
-    let path = if args.lab.is_absolute() {
-        args.lab.clone()
-    } else {
-        root.join(&args.lab)
-    };
-    let file = LabFile::load(&path).map_err(|e| CliError::Invalid(e.to_string()))?;
-    if file.kind != LabKind::Bench {
+    let loaded = load_lab(root, &args.lab)?;
+    if loaded.file.kind != LabKind::Bench {
         return Err(CliError::Invalid(format!(
             "{}: `lab check` checks a bench (`kind: bench`); the virtual lab has no wiring to check",
-            path.display()
+            loaded.path.display()
         )));
     }
-    let problems = file.problems(&profiles);
-    if !problems.is_empty() {
-        return Err(CliError::Invalid(format!(
-            "{}: {}",
-            path.display(),
-            problems.join("; ")
-        )));
-    }
-    let identities = load_identities(&root.join("fixtures"), &file.identities)
-        .map_err(|e| CliError::Invalid(joined(&e)))?;
+    loaded.check()?;
+    let LoadedLab {
+        path,
+        file,
+        profiles,
+        identities,
+    } = loaded;
     let env = AdbEnv::from_process().map_err(CliError::Invalid)?;
     let mut lab = BenchLab::build(&file, &profiles, identities, root, &env)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", path.display())))?;

@@ -7,7 +7,7 @@ use crate::adb::auth::{AuthPolicy, parse_public_key};
 use crate::adb::fleet::ServedFleet;
 use crate::adb::server::AdbdConfig;
 use crate::lab::virtual_lab::{ApduTarget, VirtualLab};
-use crate::lab::{Lab, LabFile, load_identities, load_profiles};
+use crate::lab::{Lab, LabFile};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -73,24 +73,15 @@ pub struct ServeArgs {
 
 /// Loads the virtual lab of a lab file.
 pub fn load_virtual_lab(root: &Path, lab: &Path) -> Result<VirtualLab, CliError> {
-    let path = if lab.is_absolute() {
-        lab.to_path_buf()
-    } else {
-        root.join(lab)
-    };
-    let file = LabFile::load(&path).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let join = |e: Vec<crate::scenario::LoadError>| {
-        CliError::Invalid(
-            e.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    };
-    let profiles = load_profiles(&root.join("devices").join("models")).map_err(join)?;
-    let ids = load_identities(&root.join("fixtures"), &file.identities).map_err(join)?;
-    VirtualLab::build(&file, &profiles, ids, &root.join("fixtures"))
-        .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))
+    Ok(load_virtual_lab_file(root, lab)?.0)
+}
+
+/// [`load_virtual_lab`], with the lab file it was built from.
+pub fn load_virtual_lab_file(root: &Path, lab: &Path) -> Result<(VirtualLab, LabFile), CliError> {
+    let l = super::commands::load_lab(root, lab)?;
+    let built = VirtualLab::build(&l.file, &l.profiles, l.identities, &root.join("fixtures"))
+        .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
+    Ok((built, l.file))
 }
 
 /// Parses `NAME` or `NAME@SLOT`; slots without `@` are numbered from `next`.
@@ -180,7 +171,7 @@ fn provision_ses(
 
 /// `mynacert lab serve`.
 pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
-    let mut lab = load_virtual_lab(root, &args.lab)?;
+    let (mut lab, lab_file) = load_virtual_lab_file(root, &args.lab)?;
     // ---- cards and phone SEs on vpcd ----
     let slots = card_slots(&lab, args)?;
     if let Some(identity) = &args.provision {
@@ -208,7 +199,7 @@ pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
     }
     // ---- bench controller and bench file ----
     let _controller =
-        super::serve_control::serve_control(root, args, lab, &slots, phones.as_ref())?;
+        super::serve_control::serve_control(args, lab, &lab_file, &slots, phones.as_ref())?;
     {
         use std::io::Write;
         let _ = std::io::stdout().flush();

@@ -12,15 +12,14 @@ use crate::sim::vpcd::{CardSlot, VPCD_PORT};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// Serves the controller (with `--control`) and writes the bench file (with `--bench-file`). The lab
 /// moves behind a lock here: the served cards and phones hold their own handles on its world.
 pub fn serve_control(
-    root: &Path,
     args: &ServeArgs,
     lab: VirtualLab,
+    file: &LabFile,
     slots: &[CardSlot],
     phones: Option<&ServedFleet>,
 ) -> Result<Option<ControllerServer>, CliError> {
@@ -40,7 +39,7 @@ pub fn serve_control(
                     "--bench-file needs the phones served (drop --no-phones)".into(),
                 ));
             }
-            Some((path, describe(root, args, &lab, slots, &aliases)?))
+            Some((path, describe(&lab, file, slots, &aliases)?))
         }
         None => None,
     };
@@ -67,18 +66,11 @@ pub fn serve_control(
 
 /// The bench file for the served lab (controller filled in by the caller).
 fn describe(
-    root: &Path,
-    args: &ServeArgs,
     lab: &VirtualLab,
+    file: &LabFile,
     slots: &[CardSlot],
     aliases: &BTreeMap<String, String>,
 ) -> Result<BenchFile, CliError> {
-    let path = if args.lab.is_absolute() {
-        args.lab.clone()
-    } else {
-        root.join(&args.lab)
-    };
-    let file = LabFile::load(&path).map_err(|e| CliError::Invalid(e.to_string()))?;
     let by_serial: BTreeMap<&str, &str> = aliases
         .iter()
         .map(|(addr, serial)| (serial.as_str(), addr.as_str()))
@@ -112,7 +104,7 @@ fn describe(
     }
     Ok(BenchFile {
         lab: format!("{}-bench", lab.id()),
-        reference_model: file.reference_model,
+        reference_model: file.reference_model.clone(),
         identities: lab.identities().iter().map(|i| i.id.clone()).collect(),
         app_apk: "fixtures/app/mynaportal-sim.apk".into(),
         controller: None,
