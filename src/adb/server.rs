@@ -184,8 +184,16 @@ fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
         drop(l);
         // Closed for the boot time, and for as long as the phone is powered off (its shell does not
         // answer): a host's reconnect attempts are refused until the phone is really back.
-        while !shared.stop.load(Ordering::SeqCst) && (shared.booting() || !shared.answers()) {
-            std::thread::sleep(Duration::from_millis(20));
+        while !shared.stop.load(Ordering::SeqCst) {
+            if shared.booting() {
+                std::thread::sleep(Duration::from_millis(20));
+            } else if shared.answers() {
+                break;
+            } else {
+                // Powered off: ask the phone (three property reads under the lab's lock) ten times a
+                // second, not fifty.
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
         if shared.stop.load(Ordering::SeqCst) {
             return;
