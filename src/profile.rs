@@ -177,6 +177,17 @@ impl DeviceProfile {
     pub fn app_supported(&self) -> bool {
         self.expected_listing != Listing::Unsupported && self.nfc_type_b && self.gp_se
     }
+    /// Which list of the certification profile decides this model's verdict: the `mandatory` scenarios
+    /// for a model the app should support (supported or planned, with NFC Type B and a GP-SE), the
+    /// `unsupported` ones (a correct refusal, R8) otherwise. The one place this rule is written: the
+    /// run's plan, the verdicts, the device list and the mutation test all ask here.
+    pub fn deciding<'a>(&self, mandatory: &'a [String], unsupported: &'a [String]) -> &'a [String] {
+        if self.app_supported() {
+            mandatory
+        } else {
+            unsupported
+        }
+    }
     /// True when the profile carries a quirk.
     pub fn has(&self, quirk: Quirk) -> bool {
         self.quirks.contains(&quirk)

@@ -140,10 +140,10 @@ fn debian_adb_cli_drives_a_served_phone_with_auth() {
 
     let (ok, _, err) = adb(server, &["-s", &a, "reboot"]);
     assert!(ok, "reboot: {err}");
-    // Back like a real device: the server reconnects it (nudged by host:connect).
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // Back like a real device: the server reconnects it by itself (its reconnect handler retries every
+    // ~10 s), without a `host:connect` from us.
+    let deadline = Instant::now() + Duration::from_secs(40);
     loop {
-        let _ = server_request(server, &format!("host:connect:{a}"));
         let (ok, out, _) = adb(server, &["-s", &a, "shell", "getprop", "ro.serialno"]);
         if ok && out.trim() == serial {
             break;
@@ -152,7 +152,7 @@ fn debian_adb_cli_drives_a_served_phone_with_auth() {
             Instant::now() < deadline,
             "device did not come back after reboot"
         );
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(500));
     }
     disconnect_through_server(server, &[addr]);
 }
@@ -237,11 +237,15 @@ struct OwnServer {
 
 impl OwnServer {
     fn start() -> OwnServer {
-        let home = tempfile::tempdir().expect("temp HOME");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
+        OwnServer::start_on(port)
+    }
+
+    fn start_on(port: u16) -> OwnServer {
+        let home = tempfile::tempdir().expect("temp HOME");
         let child = Command::new("adb")
             .args(["-P", &port.to_string(), "nodaemon", "server"])
             .env("HOME", home.path())
@@ -268,6 +272,40 @@ impl Drop for OwnServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+#[test]
+fn a_restarted_adb_server_costs_no_command_the_unit_is_connected_again() {
+    use mynacert::adb::transport::AdbShellTransport;
+    use mynacert::transport::ShellTransport;
+    if server().is_none() {
+        return;
+    }
+    // A server of this test's own, so that killing it disturbs no other test.
+    let first = OwnServer::start();
+    let port = first.addr.port();
+    let f = fleet();
+    let served = ServedFleet::serve(&f.lab, 0, &AdbdConfig::default()).expect("serve");
+    let (serial, addr) = served.addresses().into_iter().next().expect("a unit");
+    connect_all(first.addr, &[addr], "device");
+    let mut t = AdbShellTransport::via_server(first.addr, &addr.to_string()).named(&serial);
+    let ok = t.shell("getprop ro.serialno").expect("before the restart");
+    assert_eq!(ok.stdout_text().trim(), serial);
+
+    // The server dies and a supervisor starts a fresh one on the same port: it knows no unit.
+    drop(first);
+    let second = OwnServer::start_on(port);
+    let list = server_request(second.addr, "host:devices").expect("devices");
+    assert!(!list.contains(&addr.to_string()), "a fresh server: {list}");
+
+    // The next command reaches the unit: the transport connected it again, it did not report it gone.
+    let ok = t
+        .shell("getprop ro.serialno")
+        .expect("the unit after the server restart");
+    assert_eq!(ok.stdout_text().trim(), serial);
+    t.push(b"after", "/sdcard/after.bin", 0o644).expect("push");
+    assert_eq!(t.pull("/sdcard/after.bin").expect("pull"), b"after");
+    disconnect_through_server(second.addr, &[addr]);
 }
 
 #[test]

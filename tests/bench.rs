@@ -240,7 +240,7 @@ fn a_conformant_model_passes_on_the_bench_as_in_process() {
     if !services("a_conformant_model_passes_on_the_bench_as_in_process") || !adb_server_up() {
         return;
     }
-    let s = bench_against_in_process("kumo-km51a", "SIMKM51ADO01");
+    let s = bench_against_in_process("kumo-km51a", "SIM-kumo-km51a-docomo-01");
     // Card held to the phone by the controller, SE read through pcscd, status from the authority over
     // the controller, power through the controller: the whole chain.
     for scenario in [
@@ -263,7 +263,7 @@ fn a_defective_model_fails_on_the_bench_as_in_process() {
         return;
     }
     // nami-nm07 wipes the SE on factory reset (R3): the SE, read through pcscd, shows it.
-    let s = bench_against_in_process("nami-nm07", "SIMNM07DO01");
+    let s = bench_against_in_process("nami-nm07", "SIM-nami-nm07-docomo-01");
     assert_eq!(
         s.get("factory-reset/reset-keeps-se-and-validity")
             .map(String::as_str),

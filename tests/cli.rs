@@ -142,3 +142,116 @@ fn full_run_gives_per_model_verdicts_and_never_prints_a_secret() {
         );
     }
 }
+
+/// A copy of the project's suites, devices and fixtures in a temporary directory (to alter files).
+fn project_copy() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            let dest = to.join(p.file_name().unwrap());
+            if p.is_dir() {
+                copy(&p, &dest);
+            } else {
+                std::fs::copy(&p, &dest).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for d in ["suites", "devices", "fixtures"] {
+        copy(&root.join(d), &dir.path().join(d));
+    }
+    dir
+}
+
+#[test]
+fn a_failing_scenario_outside_the_certification_set_fails_the_run_and_shows_in_the_table() {
+    let project = project_copy();
+    let cert = project.path().join("suites/certification.yaml");
+    let text = std::fs::read_to_string(&cert).unwrap();
+    let without = text.replace("  - provisioning/issue-both\n", "");
+    assert_ne!(text, without, "the scenario was in the certification set");
+    std::fs::write(&cert, without).unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    // kaze-kz30c writes a typed password to logcat: every scenario on it fails R9.
+    let out = Command::new(env!("CARGO_BIN_EXE_mynacert"))
+        .arg("--root")
+        .arg(project.path())
+        .args([
+            "run",
+            "--no-progress",
+            "--scenario",
+            "provisioning/issue-both",
+        ])
+        .args(["--model", "kaze-kz30c", "--out"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("KZ-30C"))
+        .unwrap_or_else(|| panic!("a KZ-30C row: {stdout}"));
+    assert!(
+        row.contains("partial run") && !row.contains("not run"),
+        "{row}"
+    );
+    let counts: Vec<&str> = row.split_whitespace().collect();
+    assert!(
+        counts.windows(4).any(|w| w == ["0", "1", "0", "0"]),
+        "pass 0, fail 1, err 0, skip 0: {row}"
+    );
+    assert!(
+        stdout.contains("exit 1: conformance failures found"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn every_execution_keeps_its_number_and_models_are_listed_by_model_code() {
+    let out_dir = tempfile::tempdir().unwrap();
+    // kaze-kz30c (KZ-30C) sorts before kumo-km51a (KM-51A) by profile id, after it by model code; each
+    // supported model skips one biometrics scenario.
+    let out = bin()
+        .args([
+            "run",
+            "--no-progress",
+            "--model",
+            "kaze-kz30c",
+            "--model",
+            "kumo-km51a",
+        ])
+        .args(["--tag", "biometrics", "--out"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let numbers: Vec<(usize, usize)> = stderr
+        .lines()
+        .filter_map(|l| {
+            let inner = l.strip_prefix('[')?.split(']').next()?;
+            let (n, total) = inner.split_once('/')?;
+            Some((n.trim().parse().ok()?, total.trim().parse().ok()?))
+        })
+        .collect();
+    let total = numbers.first().map(|n| n.1).unwrap_or(0);
+    assert!(total >= 4, "{stderr}");
+    assert_eq!(
+        numbers.iter().map(|n| n.0).collect::<Vec<_>>(),
+        (1..=total).collect::<Vec<_>>(),
+        "every execution numbered, skips included:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("skip "),
+        "skips are shown with their reason: {stderr}"
+    );
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("KM-51A") || l.starts_with("KZ-30C"))
+        .map(|l| &l[..6])
+        .collect();
+    assert_eq!(rows, ["KM-51A", "KZ-30C"], "{stdout}");
+}

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// The bench name of the docomo KM51A unit (as a served adbd address would be).
 const ALIAS: &str = "127.0.0.1:15100";
-const SERIAL: &str = "SIMKM51ADO01";
+const SERIAL: &str = "SIM-kumo-km51a-docomo-01";
 
 /// The authority's person id of a lab identity (the ledger and suspension are keyed by it).
 fn person(lab: &Mutex<VirtualLab>, identity: &str) -> String {

@@ -64,11 +64,7 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
         VirtualLab::build(&lab_file, &models, identities, &root.join("fixtures")).unwrap();
     let mut jobs = Vec::new();
     for m in &models {
-        let deciding = if m.app_supported() {
-            &cert.mandatory
-        } else {
-            &cert.unsupported
-        };
+        let deciding = cert.deciding_for(m);
         for (suite, sc) in set.all() {
             let full = format!("{}/{}", suite.suite.suite, sc.id);
             if deciding.contains(&full) {

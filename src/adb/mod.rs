@@ -10,6 +10,7 @@ pub mod device;
 pub mod fleet;
 pub mod host;
 pub mod proto;
+pub mod reconnect;
 pub mod server;
 pub mod server_client;
 pub mod services;

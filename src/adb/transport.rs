@@ -4,6 +4,7 @@
 //! waiting for the device to come back, within a timeout.
 
 use super::host::DirectConnection;
+use super::reconnect;
 pub use super::server_client::{server_request, server_shell, server_shell_delivery};
 use super::services::drops_connection;
 use crate::transport::{ShellOutput, ShellTransport, TransportError};
@@ -36,6 +37,9 @@ fn is_rebooting(serial: &str) -> bool {
         .map(|s| s.contains(serial))
         .unwrap_or(false)
 }
+
+/// How long a unit may take to go down after a reboot, reset or power-off reached it.
+const DOWN_WAIT: Duration = Duration::from_secs(5);
 
 /// The default adb server port.
 pub const DEFAULT_SERVER_PORT: u16 = 5037;
@@ -244,9 +248,20 @@ impl AdbShellTransport {
     /// Waits (up to the boot timeout) until the device answers again; a no-op when it does already.
     pub fn wait_for_device(&mut self) -> Result<(), TransportError> {
         let deadline = Instant::now() + self.boot_timeout;
+        self.wait_until(deadline, true)
+    }
+
+    /// Waits until the unit is back and booted. Through a server, a network unit is brought back on it
+    /// first ([`reconnect::bring_back`]: one `host:connect` once its port accepts). `expected`: a return
+    /// is expected (reboot, reset, power); otherwise a unit whose port is closed is gone at once.
+    fn wait_until(&mut self, deadline: Instant, expected: bool) -> Result<(), TransportError> {
         loop {
-            let r = self.once(|t| t.probe());
-            match r {
+            if let (Path_::Server { server, .. }, Some(addr)) =
+                (&self.path, tcp_serial(&self.adb_serial))
+            {
+                reconnect::bring_back(*server, addr, &self.name, expected, deadline)?;
+            }
+            match self.once(|t| t.probe()) {
                 Ok(()) => {
                     self.rebooting = false;
                     mark_rebooting(&self.adb_serial, false);
@@ -264,6 +279,21 @@ impl AdbShellTransport {
         }
     }
 
+    /// After a command that never reached the unit through the server (the server does not list it,
+    /// lists it offline, or does not answer — a restarted server has forgotten every unit it had
+    /// connected): brings the unit back if it is there, within the connect timeout. `Err` when it is
+    /// not: the caller reports the original error.
+    fn recover(&mut self) -> Result<(), TransportError> {
+        let Path_::Server { .. } = &self.path else {
+            return Err(TransportError::Unsupported {
+                unit: self.name.clone(),
+                what: "recovery on a direct connection".into(),
+            });
+        };
+        let deadline = Instant::now() + self.connect_timeout.min(self.boot_timeout);
+        self.wait_until(deadline, false)
+    }
+
     fn probe(&mut self) -> Result<(), TransportError> {
         let out = self.raw_shell("getprop sys.boot_completed")?;
         if boot_completed(&out) {
@@ -279,23 +309,35 @@ impl AdbShellTransport {
         }
     }
 
+    /// Runs `f`; a direct connection that broke is dropped (the next call connects again).
     fn once<R>(
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<R, TransportError>,
     ) -> Result<R, TransportError> {
         let r = f(self);
-        if let Err(TransportError::Disconnected { .. }) = &r {
-            match &mut self.path {
-                Path_::Direct { conn, .. } => *conn = None,
-                Path_::Server { server, .. } => {
-                    // A TCP device the server dropped: ask it to reconnect now rather than in ~10 s.
-                    if let Some(a) = tcp_serial(&self.adb_serial) {
-                        let _ = server_request(*server, &format!("host:connect:{a}"));
-                    }
-                }
-            }
+        if let (Err(TransportError::Disconnected { .. }), Path_::Direct { conn, .. }) =
+            (&r, &mut self.path)
+        {
+            *conn = None;
         }
         r
+    }
+
+    /// Runs `f` through the server; when it failed before reaching the unit and the unit can be brought
+    /// back ([`Self::recover`]), runs it once more. Only for operations that did not reach the unit, or
+    /// that are safe to repeat (a push writes the same file, a pull reads).
+    fn through_server<R>(
+        &mut self,
+        mut f: impl FnMut(&mut Self) -> Result<R, Undelivered>,
+    ) -> Result<R, TransportError> {
+        match f(self) {
+            Ok(r) => Ok(r),
+            Err(Undelivered::Yes(e)) if recoverable(&e) => match self.recover() {
+                Ok(()) => f(self).map_err(Undelivered::error),
+                Err(_) => Err(e),
+            },
+            Err(u) => Err(u.error()),
+        }
     }
 
     fn direct_conn(&mut self) -> Result<&mut DirectConnection, TransportError> {
@@ -328,6 +370,22 @@ impl AdbShellTransport {
         self.direct_conn()?.shell(command)
     }
 
+    /// One shell command through the server, telling whether it reached the unit.
+    fn server_shell_once(&mut self, command: &str) -> Result<ShellOutput, Undelivered> {
+        let Path_::Server { server, .. } = &self.path else {
+            return self.raw_shell(command).map_err(Undelivered::No);
+        };
+        server_shell_delivery(*server, &self.adb_serial, command, self.connect_timeout).map_err(
+            |f| {
+                if f.delivered {
+                    Undelivered::No(f.error)
+                } else {
+                    Undelivered::Yes(f.error)
+                }
+            },
+        )
+    }
+
     fn before(&mut self) -> Result<(), TransportError> {
         if self.rebooting {
             let name = self.name.clone();
@@ -346,9 +404,11 @@ impl ShellTransport for AdbShellTransport {
         self.before()?;
         let name = self.name.clone();
         if !drops_connection(command) {
-            return self
-                .once(|t| t.raw_shell(command))
-                .map_err(|e| renamed(e, &name));
+            return match &self.path {
+                Path_::Server { .. } => self.through_server(|t| t.server_shell_once(command)),
+                Path_::Direct { .. } => self.once(|t| t.raw_shell(command)),
+            }
+            .map_err(|e| renamed(e, &name));
         }
         // A command after which the device goes down (reboot, factory reset, power off).
         let server = match &self.path {
@@ -391,38 +451,80 @@ impl ShellTransport for AdbShellTransport {
         if let Some(a) = tcp_serial(&self.adb_serial) {
             let _ = server_request(server, &format!("host:disconnect:{a}"));
         }
+        // A real phone's adbd answers a moment before it goes down: not back before it went.
+        reconnect::wait_down(server, &self.adb_serial, DOWN_WAIT);
         Ok(out)
     }
 
     fn push(&mut self, data: &[u8], remote_path: &str, mode: u32) -> Result<(), TransportError> {
         self.before()?;
         let serial = self.name.clone();
-        self.once(|t| match &mut t.path {
-            Path_::Server { device, .. } => {
+        match &self.path {
+            // Repeating a push writes the same file: safe after any lost connection.
+            Path_::Server { .. } => self.through_server(|t| {
+                let Path_::Server { device, .. } = &mut t.path else {
+                    return Err(Undelivered::No(not_server(&serial)));
+                };
                 let mut reader = data;
                 device
                     .push(&mut reader, remote_path)
-                    .map_err(|e| map_adb(&serial, e))
-            }
-            Path_::Direct { .. } => t.direct_conn()?.push(data, remote_path, mode),
-        })
+                    .map_err(|e| Undelivered::Yes(map_adb(&serial, e)))
+            }),
+            Path_::Direct { .. } => self.once(|t| t.direct_conn()?.push(data, remote_path, mode)),
+        }
         .map_err(|e| renamed(e, &serial))
     }
 
     fn pull(&mut self, remote_path: &str) -> Result<Vec<u8>, TransportError> {
         self.before()?;
         let serial = self.name.clone();
-        self.once(|t| match &mut t.path {
-            Path_::Server { device, .. } => {
+        match &self.path {
+            // A pull only reads: safe to repeat.
+            Path_::Server { .. } => self.through_server(|t| {
+                let Path_::Server { device, .. } = &mut t.path else {
+                    return Err(Undelivered::No(not_server(&serial)));
+                };
                 let mut out = Vec::new();
                 device
                     .pull(&remote_path, &mut out)
-                    .map_err(|e| map_adb(&serial, e))?;
+                    .map_err(|e| Undelivered::Yes(map_adb(&serial, e)))?;
                 Ok(out)
-            }
-            Path_::Direct { .. } => t.direct_conn()?.pull(remote_path),
-        })
+            }),
+            Path_::Direct { .. } => self.once(|t| t.direct_conn()?.pull(remote_path)),
+        }
         .map_err(|e| renamed(e, &serial))
+    }
+}
+
+/// A failed operation through the server, and whether it may be repeated after the unit is back.
+enum Undelivered {
+    /// It never reached the unit (or repeating it is harmless).
+    Yes(TransportError),
+    /// It may have reached the unit: never repeated.
+    No(TransportError),
+}
+
+impl Undelivered {
+    fn error(self) -> TransportError {
+        match self {
+            Undelivered::Yes(e) | Undelivered::No(e) => e,
+        }
+    }
+}
+
+/// The failures a unit coming back (or a restarted server) explains: the server does not list the unit,
+/// lists it offline, or does not answer.
+fn recoverable(e: &TransportError) -> bool {
+    matches!(
+        e,
+        TransportError::Disconnected { .. } | TransportError::Io { .. }
+    )
+}
+
+fn not_server(unit: &str) -> TransportError {
+    TransportError::Unsupported {
+        unit: unit.to_string(),
+        what: "a server operation on a direct connection".into(),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::lab::bench::BenchLab;
 use crate::lab::virtual_lab::VirtualLab;
 use crate::lab::{Lab, LabFile, LabKind, load_identities, load_profiles, load_yaml_file};
 use crate::profile::DeviceProfile;
-use crate::report::verdict::exit_code;
+use crate::report::verdict::{ModelVerdict, Verdict, exit_code};
 use crate::report::{ConsoleReporter, new_run_id, render_table};
 use crate::runner::{Job, RunOptions, Runner};
 use crate::scenario::{LoadErrors, SuiteSet, ValidationContext, load_paths, render_list};
@@ -355,14 +355,7 @@ fn plan_jobs(
             } else if args.all || profile.is_none() {
                 true
             } else {
-                profile.is_some_and(|p| {
-                    let deciding = if model.app_supported() {
-                        &p.mandatory
-                    } else {
-                        &p.unsupported
-                    };
-                    deciding.contains(&full)
-                })
+                profile.is_some_and(|p| p.deciding_for(model).contains(&full))
             };
             let tagged = args.tags.is_empty() || args.tags.iter().any(|t| sc.tags.contains(t));
             if selected && tagged {
@@ -436,21 +429,34 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
             run_dir.display()
         ))
     })?;
-    let v = report.verdicts;
-    let path = files.results;
-    println!("\n{}", render_table(&v));
-    println!("results: {}", path.display());
-    let code = exit_code(&v);
-    let unexpected = v.iter().filter(|m| !m.as_expected).count();
-    println!(
-        "exit {code}: {}; {} of {} model verdicts as their profiles predict",
-        match code {
-            0 => "no conformance failure",
-            1 => "conformance failures found",
-            _ => "incomplete: infrastructure errors",
-        },
-        v.len() - unexpected,
-        v.len()
-    );
+    let v = &report.verdicts;
+    println!("\n{}", render_table(v));
+    println!("results: {}", files.results.display());
+    let code = exit_code(&report.scenarios, v);
+    println!("exit {code}: {}", exit_summary(code, v));
     Ok(code)
+}
+
+/// The last line of a run: what the exit code means, and how many certification verdicts are the ones
+/// their profiles predict (partial runs are not certifications and are not compared).
+pub(super) fn exit_summary(code: i32, v: &[ModelVerdict]) -> String {
+    let what = match code {
+        0 => "every scenario that ran passed",
+        1 => "conformance failures found",
+        _ => "incomplete: infrastructure errors",
+    };
+    let certified: Vec<&ModelVerdict> =
+        v.iter().filter(|m| m.verdict != Verdict::Partial).collect();
+    let partial = v.len() - certified.len();
+    let mut s = format!(
+        "{what}; {} of {} model verdicts as their profiles predict",
+        certified.iter().filter(|m| m.as_expected).count(),
+        certified.len()
+    );
+    if partial > 0 {
+        s.push_str(&format!(
+            "; {partial} model(s) partial (the deciding scenarios did not all run: no certification verdict)"
+        ));
+    }
+    s
 }

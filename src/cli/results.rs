@@ -113,14 +113,14 @@ pub fn report(args: &ReportArgs) -> Result<i32, CliError> {
     );
     // The run's own exit code, so that a lab that rebuilds reports (after a crash too) can gate on it;
     // an interrupted run without conformance failures is incomplete.
-    let code = match crate::report::verdict::exit_code(&report.verdicts) {
+    let code = match crate::report::verdict::exit_code(&report.scenarios, &report.verdicts) {
         0 if j.interrupted() => 3,
         c => c,
     };
     println!(
         "exit {code}: {}",
         match code {
-            0 => "no conformance failure",
+            0 => "every scenario that ran passed",
             1 => "conformance failures found",
             _ => "incomplete: infrastructure errors or an interrupted run",
         }

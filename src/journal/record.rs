@@ -45,6 +45,13 @@ pub struct CertRules {
     pub required_units: u32,
 }
 
+impl CertRules {
+    /// The scenarios that decide `model`'s verdict ([`DeviceProfile::deciding`]).
+    pub fn deciding_for(&self, model: &crate::profile::DeviceProfile) -> &[String] {
+        model.deciding(&self.mandatory, &self.unsupported)
+    }
+}
+
 impl From<&CertificationProfile> for CertRules {
     fn from(p: &CertificationProfile) -> Self {
         CertRules {

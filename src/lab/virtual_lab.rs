@@ -152,7 +152,8 @@ fn make_card(
 }
 
 /// Units of the virtual lab: the lab file's list, or one per carrier variant of every model plus the
-/// reference units.
+/// reference units. Generated serials are unique by construction (see [`serial_for`]); a listed serial
+/// that appears twice is refused.
 fn plan_units(lab: &LabFile, profiles: &[Arc<DeviceProfile>]) -> Result<Vec<UnitInfo>, LabError> {
     let find = |id: &str| {
         profiles
@@ -174,50 +175,49 @@ fn plan_units(lab: &LabFile, profiles: &[Arc<DeviceProfile>]) -> Result<Vec<Unit
                 reference: u.reference,
             });
         }
-        return Ok(units);
-    }
-    for p in profiles {
-        for carrier in &p.carriers {
+    } else {
+        for p in profiles {
+            for carrier in &p.carriers {
+                units.push(UnitInfo {
+                    serial: serial_for("SIM", &p.id, carrier, 1),
+                    profile: p.clone(),
+                    carrier: carrier.clone(),
+                    reference: false,
+                });
+            }
+        }
+        let reference = find(&lab.reference_model)?;
+        for i in 0..lab.reference_units {
+            let carrier = reference
+                .carriers
+                .get(i % reference.carriers.len().max(1))
+                .cloned()
+                .unwrap_or_default();
             units.push(UnitInfo {
-                serial: serial_for(p, carrier, 1),
-                profile: p.clone(),
-                carrier: carrier.clone(),
-                reference: false,
+                serial: serial_for("SIMREF", &reference.id, &carrier, i + 1),
+                profile: reference.clone(),
+                carrier,
+                reference: true,
             });
         }
     }
-    let reference = find(&lab.reference_model)?;
-    for i in 0..lab.reference_units {
-        let carrier = reference
-            .carriers
-            .get(i % reference.carriers.len().max(1))
-            .cloned()
-            .unwrap_or_default();
-        units.push(UnitInfo {
-            serial: format!("SIMREF{:02}{}", i + 1, code(&reference.model_code)),
-            profile: reference.clone(),
-            carrier,
-            reference: true,
-        });
+    let mut seen = std::collections::BTreeSet::new();
+    for u in &units {
+        if !seen.insert(u.serial.as_str()) {
+            return Err(LabError::Setup(format!(
+                "unit serial `{}` is given to two units: every unit needs its own",
+                u.serial
+            )));
+        }
     }
     Ok(units)
 }
 
-fn code(model_code: &str) -> String {
-    model_code
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase()
-}
-
-fn serial_for(p: &DeviceProfile, carrier: &str, n: usize) -> String {
-    let c: String = carrier
-        .chars()
-        .take(2)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    format!("SIM{}{}{n:02}", code(&p.model_code), c)
+/// A virtual unit's serial: `KIND-<profile id>-<carrier>-<NN>`, e.g. `SIM-kumo-km51a-docomo-01`. Profile
+/// ids are unique (one file each) and carrier ids are unique within a profile and hold no `-`, so two
+/// units never share a serial, whatever model codes or carrier names look alike.
+fn serial_for(kind: &str, profile: &str, carrier: &str, n: usize) -> String {
+    format!("{kind}-{profile}-{carrier}-{n:02}")
 }
 
 /// In-process shell transport to a virtual phone.
@@ -532,3 +532,7 @@ impl Lab for VirtualLab {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "virtual_lab_tests.rs"]
+mod tests;

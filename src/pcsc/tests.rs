@@ -91,13 +91,13 @@ fn signing_gets_its_own_longer_timeout() {
 fn reader_entries_name_exactly_one_role() {
     let e = ReaderEntry {
         reader: "Virtual PCD 00 01".into(),
-        se: Some("SIMKM51ADO01".into()),
+        se: Some("SIM-kumo-km51a-docomo-01".into()),
         card: None,
         settings: PcscSettings::default(),
     };
     assert_eq!(
         e.role(),
-        Ok(ApduTarget::SecureElement("SIMKM51ADO01".into()))
+        Ok(ApduTarget::SecureElement("SIM-kumo-km51a-docomo-01".into()))
     );
     let both = ReaderEntry {
         card: Some("taro".into()),

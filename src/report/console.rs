@@ -98,14 +98,13 @@ impl Reporter for ConsoleReporter {
                             s.push_str(&format!(" [breaks {:?}]", result.rules_broken()));
                         }
                     }
-                    ScenarioStatus::Skipped if self.verbose => {
+                    ScenarioStatus::Skipped => {
                         s.push_str(&format!(" — {}", result.reason().unwrap_or("")));
                     }
                     _ => {}
                 }
-                if result.status != ScenarioStatus::Skipped || self.verbose {
-                    self.line(&s);
-                }
+                // Every execution keeps its number, skips included: `[n/N]` never jumps.
+                self.line(&s);
             }
         }
     }
@@ -148,6 +147,9 @@ pub fn render_table(verdicts: &[ModelVerdict]) -> String {
                 .join(",")
         };
         let expected = match v.expected.verdict {
+            _ if v.verdict == Verdict::Partial => {
+                "- (not all deciding scenarios ran: counts only)".to_string()
+            }
             Verdict::ConformanceFailures => format!(
                 "{} ({})",
                 if v.as_expected {
@@ -181,11 +183,11 @@ pub fn render_table(verdicts: &[ModelVerdict]) -> String {
             expected
         ));
     }
-    let failing: Vec<&ModelVerdict> = verdicts.iter().filter(|v| !v.notes.is_empty()).collect();
+    let failing: Vec<&ModelVerdict> = verdicts.iter().filter(|v| !v.findings.is_empty()).collect();
     if !failing.is_empty() {
         out.push_str("\nfindings:\n");
         for v in failing {
-            for n in &v.notes {
+            for n in &v.findings {
                 out.push_str(&format!("  {} {}: {n}\n", v.model_code, v.model_name));
             }
         }

@@ -4,7 +4,7 @@
 //! filters by status, tag and model. Rendered with minijinja (auto-escaping, the template is `*.html`).
 
 use super::RunReport;
-use super::verdict::{ModelVerdict, Verdict};
+use super::verdict::{Finding, ModelVerdict, Verdict};
 use crate::journal::Journal;
 use crate::runner::result::{Attempt, Evidence, ScenarioResult, ScenarioStatus, StepStatus};
 use crate::types::Rule;
@@ -68,6 +68,81 @@ struct ModelView<'a> {
     verdict_label: &'static str,
     verdict_class: &'static str,
     cells: Vec<Cell>,
+    findings: Vec<FindingGroup>,
+}
+
+/// Splits the runner's "step N `name`: what" into where and what.
+fn split_step(message: &str) -> (Option<&str>, &str) {
+    if message.starts_with("step ")
+        && let Some(i) = message.find("`: ")
+    {
+        return (Some(&message[..=i]), &message[i + 3..]);
+    }
+    (None, message)
+}
+
+/// Identical findings of one model (same kind, same message), once, with a count and a link to each
+/// scenario they come from.
+#[derive(Debug, Serialize)]
+struct FindingGroup {
+    kind: String,
+    message: String,
+    count: usize,
+    links: Vec<FindingLink>,
+}
+
+#[derive(Debug, Serialize)]
+struct FindingLink {
+    /// `sc-N`: the id of the scenario's entry on the page, when it has one.
+    anchor: Option<String>,
+    label: String,
+}
+
+fn group_findings(
+    model: &str,
+    findings: &[Finding],
+    scenarios: &[ScenarioResult],
+) -> Vec<FindingGroup> {
+    let mut groups: Vec<FindingGroup> = Vec::new();
+    for f in findings {
+        let kind = serde_json::to_value(f.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        // "step 5 `expect-… on=phone`: typed secrets leaked…": the same finding at different steps.
+        let (at, message) = split_step(&f.message);
+        let link = FindingLink {
+            anchor: scenarios
+                .iter()
+                .position(|r| {
+                    r.model == model
+                        && Some(&r.scenario) == f.scenario.as_ref()
+                        && (f.unit.is_none() || r.unit == f.unit)
+                })
+                .map(|i| format!("sc-{i}")),
+            label: match (&f.scenario, &f.unit) {
+                (Some(s), Some(u)) => format!("{s} on {u}"),
+                (Some(s), None) => s.clone(),
+                (None, _) => "-".into(),
+            } + &at.map(|a| format!(" ({a})")).unwrap_or_default(),
+        };
+        match groups
+            .iter_mut()
+            .find(|g| g.kind == kind && g.message == message)
+        {
+            Some(g) => {
+                g.count += 1;
+                g.links.push(link);
+            }
+            None => groups.push(FindingGroup {
+                kind,
+                message: message.to_string(),
+                count: 1,
+                links: vec![link],
+            }),
+        }
+    }
+    groups
 }
 
 #[derive(Serialize)]
@@ -111,10 +186,11 @@ struct ScenarioView<'a> {
 fn verdict_class(v: Verdict) -> &'static str {
     match v {
         Verdict::Supported => "ok",
-        Verdict::NotSupported => "ok",
+        // A correct refusal is a verdict, not a pass: neutral, never green.
+        Verdict::NotSupported => "neutral",
         Verdict::ConformanceFailures => "fail",
         Verdict::Incomplete => "error",
-        Verdict::NotRun => "skip",
+        Verdict::NotRun | Verdict::Partial => "skip",
     }
 }
 
@@ -209,6 +285,7 @@ pub fn render(j: &Journal, report: &RunReport) -> Result<String, minijinja::Erro
                     label: cell_label(state),
                 })
                 .collect(),
+            findings: group_findings(&v.model, &v.findings, &report.scenarios),
         })
         .collect();
     let scenarios: Vec<ScenarioView> = report
@@ -270,3 +347,7 @@ struct Page<'a> {
     rules: Vec<(String, &'static str)>,
     torn_tail: bool,
 }
+
+#[cfg(test)]
+#[path = "html_tests.rs"]
+mod tests;

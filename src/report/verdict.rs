@@ -10,7 +10,7 @@
 //!   Infrastructure errors never make a verdict *failed*.
 
 use crate::journal::CertRules;
-use crate::profile::{DeviceProfile, Listing};
+use crate::profile::DeviceProfile;
 use crate::runner::result::{ScenarioResult, ScenarioStatus};
 use crate::types::Rule;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,9 @@ pub enum Verdict {
     ConformanceFailures,
     /// Infrastructure errors or missing units: no verdict can be given.
     Incomplete,
+    /// Scenarios ran, but not the whole deciding set (`--scenario`, `--tag`): no certification verdict,
+    /// only the counts of what ran.
+    Partial,
     /// Nothing ran.
     NotRun,
 }
@@ -40,6 +43,7 @@ impl Verdict {
             Verdict::NotSupported => "not supported",
             Verdict::ConformanceFailures => "conformance failures",
             Verdict::Incomplete => "incomplete",
+            Verdict::Partial => "partial run",
             Verdict::NotRun => "not run",
         }
     }
@@ -68,10 +72,72 @@ pub struct ModelVerdict {
     pub flaky: usize,
     pub errors: usize,
     pub skipped: usize,
-    /// Why the verdict is not `supported` / `not supported`.
-    pub notes: Vec<String>,
+    /// Why the verdict is what it is: failures, errors, flaky scenarios, gaps in coverage.
+    pub findings: Vec<Finding>,
     pub expected: Expected,
     pub as_expected: bool,
+}
+
+/// What kind of finding a [`Finding`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A scenario failed: the device broke a rule.
+    Failed,
+    /// An infrastructure error left a scenario without a result.
+    Error,
+    /// Failed, then passed on a retry.
+    Flaky,
+    /// A scenario outside the certification set failed or errored.
+    Outside,
+    /// A deciding scenario did not pass on enough units of a carrier.
+    Coverage,
+}
+
+/// One reason behind a verdict, tied to the scenario and unit it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// `suite/scenario`, when the finding comes from one.
+    pub scenario: Option<String>,
+    /// The unit it ran on.
+    pub unit: Option<String>,
+    pub message: String,
+}
+
+impl Finding {
+    fn of(kind: FindingKind, r: &ScenarioResult, message: &str) -> Finding {
+        Finding {
+            kind,
+            scenario: Some(r.scenario.clone()),
+            unit: r.unit.clone(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (scenario, unit) = (
+            self.scenario.as_deref().unwrap_or("-"),
+            self.unit.as_deref().unwrap_or("-"),
+        );
+        match self.kind {
+            FindingKind::Failed => write!(f, "{scenario} on {unit}: {}", self.message),
+            FindingKind::Error => write!(
+                f,
+                "{scenario} on {unit}: infrastructure error: {}",
+                self.message
+            ),
+            FindingKind::Flaky => write!(f, "{scenario} on {unit}: {}", self.message),
+            FindingKind::Outside => write!(
+                f,
+                "{scenario} on {unit} (outside the certification set): {}",
+                self.message
+            ),
+            FindingKind::Coverage => write!(f, "{}", self.message),
+        }
+    }
 }
 
 /// What a profile's quirks and listing predict.
@@ -93,69 +159,84 @@ pub fn expected_of(p: &DeviceProfile) -> Expected {
     }
 }
 
-/// Verdict of every model that has results.
+/// Verdict of every model that has results, in model-code order (as on a box and in the device list).
 pub fn verdicts<'p>(
     profiles: impl IntoIterator<Item = &'p DeviceProfile>,
     cert: Option<&CertRules>,
     results: &[ScenarioResult],
 ) -> Vec<ModelVerdict> {
-    profiles
+    let mut v: Vec<ModelVerdict> = profiles
         .into_iter()
         .filter(|p| results.iter().any(|r| r.model == p.id))
         .map(|p| verdict_for(p, cert, results))
-        .collect()
+        .collect();
+    v.sort_by(|a, b| (&a.model_code, &a.model).cmp(&(&b.model_code, &b.model)));
+    v
 }
 
 /// Verdict of one model (results of other models are ignored).
+///
+/// The certification verdict needs the deciding set ([`DeviceProfile::deciding`]) to have run: every one
+/// of its scenarios has a result for the model (a skip counts: it says why it could not run). Where it did
+/// not (a run of a few scenarios), the verdict is [`Verdict::Partial`] with the counts of what ran. The
+/// counts always cover every scenario of the model that ran; failures outside the deciding set are named
+/// in the notes.
 pub fn verdict_for(
     p: &DeviceProfile,
     cert: Option<&CertRules>,
     results: &[ScenarioResult],
 ) -> ModelVerdict {
-    let deciding: Option<&Vec<String>> = cert.map(|c| {
-        if p.app_supported() || p.expected_listing == Listing::Planned {
-            &c.mandatory
-        } else {
-            &c.unsupported
-        }
-    });
-    let mine: Vec<&ScenarioResult> = results
+    let all: Vec<&ScenarioResult> = results.iter().filter(|r| r.model == p.id).collect();
+    let deciding: Option<&[String]> = cert.map(|c| c.deciding_for(p));
+    let covered = deciding.is_none_or(|d| d.iter().all(|id| all.iter().any(|r| &r.scenario == id)));
+    let executed = all.iter().any(|r| r.status != ScenarioStatus::Skipped);
+    if !covered && executed {
+        return partial(p, &all);
+    }
+    let mine: Vec<&ScenarioResult> = all
         .iter()
-        .filter(|r| r.model == p.id)
+        .copied()
         .filter(|r| deciding.is_none_or(|d| d.contains(&r.scenario)))
         .collect();
     let count = |s: ScenarioStatus| mine.iter().filter(|r| r.status == s).count();
-    let (passed, failed, flaky, errors, skipped) = (
+    let (passed, failed, flaky, errors) = (
         count(ScenarioStatus::Passed),
         count(ScenarioStatus::Failed),
         count(ScenarioStatus::Flaky),
         count(ScenarioStatus::Error),
-        count(ScenarioStatus::Skipped),
     );
     let mut rules: BTreeSet<Rule> = BTreeSet::new();
-    let mut notes = Vec::new();
+    let mut findings = Vec::new();
     for r in mine.iter().filter(|r| r.status == ScenarioStatus::Failed) {
         rules.extend(r.rules_broken());
-        notes.push(format!(
-            "{} on {}: {}",
-            r.scenario,
-            r.unit.as_deref().unwrap_or("-"),
-            r.reason().unwrap_or("failed")
+        findings.push(Finding::of(
+            FindingKind::Failed,
+            r,
+            r.reason().unwrap_or("failed"),
         ));
     }
     for r in mine.iter().filter(|r| r.status == ScenarioStatus::Error) {
-        notes.push(format!(
-            "{} on {}: infrastructure error: {}",
-            r.scenario,
-            r.unit.as_deref().unwrap_or("-"),
-            r.reason().unwrap_or("error")
+        findings.push(Finding::of(
+            FindingKind::Error,
+            r,
+            r.reason().unwrap_or("error"),
         ));
     }
     for r in mine.iter().filter(|r| r.status == ScenarioStatus::Flaky) {
-        notes.push(format!(
-            "{} on {}: flaky (failed, then passed)",
-            r.scenario,
-            r.unit.as_deref().unwrap_or("-")
+        findings.push(Finding::of(
+            FindingKind::Flaky,
+            r,
+            "flaky (failed, then passed)",
+        ));
+    }
+    for r in all.iter().filter(|r| {
+        matches!(r.status, ScenarioStatus::Failed | ScenarioStatus::Error)
+            && deciding.is_some_and(|d| !d.contains(&r.scenario))
+    }) {
+        findings.push(Finding::of(
+            FindingKind::Outside,
+            r,
+            r.reason().unwrap_or(r.status.label()),
         ));
     }
     let required = cert.map(|c| c.required_units as usize).unwrap_or(1);
@@ -194,10 +275,15 @@ pub fn verdict_for(
                     .filter_map(|r| r.unit.as_deref())
                     .collect();
                 if units.len() < required {
-                    missing.push(format!(
-                        "{id} passed on {} {carrier} unit(s), {required} required",
-                        units.len()
-                    ));
+                    missing.push(Finding {
+                        kind: FindingKind::Coverage,
+                        scenario: Some(id.to_string()),
+                        unit: None,
+                        message: format!(
+                            "{id} passed on {} {carrier} unit(s), {required} required",
+                            units.len()
+                        ),
+                    });
                 }
             }
         }
@@ -208,14 +294,50 @@ pub fn verdict_for(
                 Verdict::NotSupported
             }
         } else {
-            notes.extend(missing);
+            findings.extend(missing);
             Verdict::Incomplete
         }
     };
     let rules_broken: Vec<Rule> = rules.into_iter().collect();
+    let mut v = model_verdict(p, verdict, rules_broken, &all);
+    v.findings = findings;
+    v
+}
+
+/// A model whose deciding set did not run: the counts and rules of what did.
+fn partial(p: &DeviceProfile, all: &[&ScenarioResult]) -> ModelVerdict {
+    let mut rules: BTreeSet<Rule> = BTreeSet::new();
+    let mut findings = Vec::new();
+    for r in all
+        .iter()
+        .filter(|r| matches!(r.status, ScenarioStatus::Failed | ScenarioStatus::Error))
+    {
+        rules.extend(r.rules_broken());
+        let kind = if r.status == ScenarioStatus::Failed {
+            FindingKind::Failed
+        } else {
+            FindingKind::Error
+        };
+        findings.push(Finding::of(kind, r, r.reason().unwrap_or(r.status.label())));
+    }
+    let mut v = model_verdict(p, Verdict::Partial, rules.into_iter().collect(), all);
+    v.findings = findings;
+    v
+}
+
+/// The verdict with the model's identity, the counts of everything that ran for it, and whether the
+/// profile predicted it (a partial run predicts nothing: it is never compared).
+fn model_verdict(
+    p: &DeviceProfile,
+    verdict: Verdict,
+    rules_broken: Vec<Rule>,
+    all: &[&ScenarioResult],
+) -> ModelVerdict {
+    let count = |s: ScenarioStatus| all.iter().filter(|r| r.status == s).count();
     let expected = expected_of(p);
-    let as_expected = expected.verdict == verdict
-        && (verdict != Verdict::ConformanceFailures || expected.rules == rules_broken);
+    let as_expected = verdict == Verdict::Partial
+        || (expected.verdict == verdict
+            && (verdict != Verdict::ConformanceFailures || expected.rules == rules_broken));
     ModelVerdict {
         model: p.id.clone(),
         maker: p.maker.clone(),
@@ -224,26 +346,31 @@ pub fn verdict_for(
         carriers: p.carriers.clone(),
         verdict,
         rules_broken,
-        passed,
-        failed,
-        flaky,
-        errors,
-        skipped,
-        notes,
+        passed: count(ScenarioStatus::Passed),
+        failed: count(ScenarioStatus::Failed),
+        flaky: count(ScenarioStatus::Flaky),
+        errors: count(ScenarioStatus::Error),
+        skipped: count(ScenarioStatus::Skipped),
+        findings: Vec::new(),
         expected,
         as_expected,
     }
 }
 
-/// Exit code of a run: 1 when any model has conformance failures, else 3 when a verdict is incomplete
-/// because of infrastructure, else 0.
-pub fn exit_code(verdicts: &[ModelVerdict]) -> i32 {
-    if verdicts
-        .iter()
-        .any(|v| v.verdict == Verdict::ConformanceFailures)
+/// Exit code of a run, from every scenario that ran and every verdict: **1** when any executed scenario
+/// failed (inside the certification set or not) or a model has conformance failures; else **3** when any
+/// errored (infrastructure) or a certification verdict is incomplete; else **0**.
+pub fn exit_code(results: &[ScenarioResult], verdicts: &[ModelVerdict]) -> i32 {
+    let any = |s: ScenarioStatus| results.iter().any(|r| r.status == s);
+    if any(ScenarioStatus::Failed)
+        || verdicts
+            .iter()
+            .any(|v| v.verdict == Verdict::ConformanceFailures)
     {
         1
-    } else if verdicts.iter().any(|v| v.verdict == Verdict::Incomplete) {
+    } else if any(ScenarioStatus::Error)
+        || verdicts.iter().any(|v| v.verdict == Verdict::Incomplete)
+    {
         3
     } else {
         0
@@ -254,6 +381,7 @@ pub fn exit_code(verdicts: &[ModelVerdict]) -> i32 {
 mod tests {
     use super::*;
     use crate::journal::fixture::{attempt, model, result, rules};
+    use crate::profile::Listing;
     use crate::runner::result::{AttemptStatus, Evidence};
 
     fn run(
@@ -292,9 +420,9 @@ mod tests {
         let v = verdict(&cert, &all[..3]);
         assert_eq!(v.verdict, Verdict::Incomplete);
         assert!(
-            v.notes
+            v.findings
                 .iter()
-                .any(|n| n.contains("s/b") && n.contains("au"))
+                .any(|n| n.to_string().contains("s/b") && n.to_string().contains("au"))
         );
     }
 
@@ -360,5 +488,68 @@ mod tests {
         let v = verdict_for(&p, Some(&cert), &bad);
         assert_eq!(v.verdict, Verdict::ConformanceFailures);
         assert_eq!(v.rules_broken, vec![Rule::R8]);
+    }
+
+    #[test]
+    fn a_run_of_part_of_the_deciding_set_is_partial_with_the_counts_of_what_ran_and_exits_1() {
+        let cert = rules("1", &["s/a", "s/b"], &[]);
+        let ran = vec![
+            run("s/a", "D1", "docomo", &[Failed], &[Rule::R4]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+        ];
+        let v = verdict(&cert, &ran);
+        assert_eq!(v.verdict, Verdict::Partial);
+        assert_eq!((v.passed, v.failed, v.errors), (1, 1, 0));
+        assert_eq!(v.rules_broken, vec![Rule::R4]);
+        assert!(
+            v.as_expected,
+            "a partial run is not compared with the profile"
+        );
+        assert_eq!(exit_code(&ran, &[v]), 1);
+    }
+
+    #[test]
+    fn a_failure_outside_the_deciding_set_is_counted_named_and_exits_1() {
+        let cert = rules("1", &["s/a"], &[]);
+        let ran = vec![
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+            run("x/extra", "D1", "docomo", &[Failed], &[Rule::R9]),
+        ];
+        let v = verdict(&cert, &ran);
+        assert_eq!(v.verdict, Verdict::Supported);
+        assert_eq!((v.passed, v.failed), (2, 1));
+        assert!(
+            v.findings.iter().any(|n| n.kind == FindingKind::Outside
+                && n.to_string().contains("x/extra")
+                && n.to_string().contains("outside the certification set")),
+            "{:?}",
+            v.findings
+        );
+        assert_eq!(exit_code(&ran, &[v]), 1);
+    }
+
+    #[test]
+    fn errors_without_failures_exit_3_and_clean_runs_exit_0() {
+        let cert = rules("1", &["s/a", "s/b"], &[]);
+        let errored = vec![run("s/a", "D1", "docomo", &[Error], &[])];
+        let v = verdict(&cert, &errored);
+        assert_eq!(v.verdict, Verdict::Partial);
+        assert_eq!(exit_code(&errored, &[v]), 3);
+        let clean = vec![run("s/a", "D1", "docomo", &[Passed], &[])];
+        let v = verdict(&cert, &clean);
+        assert_eq!(exit_code(&clean, &[v]), 0);
+    }
+
+    #[test]
+    fn the_deciding_set_follows_the_model_not_its_listing_alone() {
+        // A planned model without a GP-SE cannot be offered certificates: it is judged on the refusal
+        // scenarios, as the run planned it (one rule, `DeviceProfile::deciding`).
+        let cert = rules("1", &["s/a"], &["u/refuse"]);
+        let mut p = model("m", "P-1", &["docomo"], Listing::Planned);
+        p.gp_se = false;
+        assert_eq!(cert.deciding_for(&p), ["u/refuse".to_string()]);
+        p.gp_se = true;
+        assert_eq!(cert.deciding_for(&p), ["s/a".to_string()]);
     }
 }

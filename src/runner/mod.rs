@@ -423,9 +423,35 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
-/// Wall-clock time as RFC 3339.
+/// Wall-clock time as RFC 3339 in UTC, to the millisecond (`2026-11-30T08:20:02.841Z`): what a person
+/// reads in a report, and what orders journal lines.
 pub fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    rfc3339_ms(time::OffsetDateTime::now_utc())
+}
+
+/// `t` in UTC as RFC 3339 with milliseconds.
+pub fn rfc3339_ms(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn times_are_written_to_the_millisecond() {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(1_795_941_602_841_362_402)
+            .expect("a valid time");
+        assert_eq!(super::rfc3339_ms(t), "2026-11-29T08:40:02.841Z");
+        let now = super::now();
+        assert_eq!(now.len(), "2026-11-30T08:40:02.841Z".len(), "{now}");
+    }
 }

@@ -412,6 +412,13 @@ pub struct CertificationProfile {
     pub required_units: u32,
 }
 
+impl CertificationProfile {
+    /// The scenarios that decide `model`'s verdict ([`crate::profile::DeviceProfile::deciding`]).
+    pub fn deciding_for(&self, model: &crate::profile::DeviceProfile) -> &[String] {
+        model.deciding(&self.mandatory, &self.unsupported)
+    }
+}
+
 fn one() -> u32 {
     1
 }
