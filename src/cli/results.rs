@@ -69,6 +69,10 @@ pub enum DeviceListCommand {
         /// Key that signs the published JSON (device-list.json.sig).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Accept bundles of virtual runs (virtual lab, simulated or emulated phones); every page of
+        /// the list then says it is not from real phones.
+        #[arg(long)]
+        allow_virtual: bool,
     },
     /// Check a published list against its signature.
     Verify {
@@ -207,6 +211,7 @@ pub fn device_list(cmd: &DeviceListCommand) -> Result<i32, CliError> {
             out,
             previous,
             key,
+            allow_virtual,
         } => {
             let t = trust(t)?;
             let key = key
@@ -226,7 +231,10 @@ pub fn device_list(cmd: &DeviceListCommand) -> Result<i32, CliError> {
                 }
                 None => None,
             };
-            let (list, refused) = devicelist::build(bundles, &t);
+            let opts = devicelist::BuildOptions {
+                allow_virtual: *allow_virtual,
+            };
+            let (list, refused) = devicelist::build(bundles, &t, &opts);
             for r in &refused {
                 eprintln!(
                     "REFUSED BUNDLE {}: {} — it contributes nothing to the list",
@@ -238,10 +246,15 @@ pub fn device_list(cmd: &DeviceListCommand) -> Result<i32, CliError> {
             write_list(out, &list, diff.as_ref(), key.as_ref()).map_err(infra)?;
             for e in &list.entries {
                 println!(
-                    "{:<10} {:<24} {:<9} {:<14} {} ({})",
+                    "{:<10} {:<24} {:<9} {:<16} {:<14} {} ({})",
                     e.model_code,
                     e.model_name,
                     e.carrier,
+                    if e.build_id.is_empty() {
+                        "-"
+                    } else {
+                        &e.build_id
+                    },
                     e.status.en(),
                     e.status.ja(),
                     e.verdict.label()
@@ -249,10 +262,28 @@ pub fn device_list(cmd: &DeviceListCommand) -> Result<i32, CliError> {
             }
             if let Some(d) = &diff {
                 println!(
-                    "diff: {} added, {} removed, {} status changed",
+                    "diff: {} added, {} removed, {} status changed, {} superseded",
                     d.added.len(),
                     d.removed.len(),
-                    d.changed.len()
+                    d.changed.len(),
+                    d.superseded.len()
+                );
+                for s in &d.superseded {
+                    println!(
+                        "superseded: {} {} {}: bundle {} ({}) by {} ({})",
+                        s.model_code,
+                        s.carrier,
+                        s.build_fingerprint.as_deref().unwrap_or("-"),
+                        s.bundle,
+                        s.verified_on,
+                        s.by,
+                        s.by_verified_on
+                    );
+                }
+            }
+            if list.allow_virtual {
+                eprintln!(
+                    "NOTE: built with --allow-virtual: every page says it is not from real phones"
                 );
             }
             println!(

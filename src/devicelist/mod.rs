@@ -1,25 +1,35 @@
-//! The supported-device list (対応機種一覧), built only from verified, trusted result bundles.
+//! The supported-device list (対応機種一覧), built only from verified, trusted result bundles of real phones.
 //!
 //! Every bundle is verified first; an unsigned, tampered or untrusted bundle is refused and contributes
-//! nothing. Results are merged across labs and runs per model: only bundles of the latest suite version
-//! that has results for a model count, units are told apart by lab and serial, and each carrier variant
-//! gets its own row, decided by the verdict rules over that carrier's units
-//! ([`crate::report::verdict`]). Status: verdict *supported* → 対応 (supported); verdict *not
-//! supported* → 非対応 (unsupported); anything else (conformance failures, incomplete, not run) → 対応予定
-//! (planned: not verified yet) for a model that claims support, 非対応 for one that does not, with the verdict and the rules broken in their own columns.
+//! nothing, and so is a bundle whose run was virtual ([`provenance::virtual_reasons`]) unless the list is
+//! built with `allow_virtual`, which marks the list itself (JSON, CSV, HTML) as not from real phones.
+//!
+//! Merging ([`merge`]): per model, only runs of the latest suite version that has results for the model
+//! count. Among those, results are keyed by (carrier, build fingerprint) and the newest run covering a
+//! key decides it alone; older runs for that key are *superseded* (recorded in the row and in the diff).
+//! One row per (model, carrier, build fingerprint) tested, decided by the verdict rules over the deciding
+//! run's units ([`crate::report::verdict`]); a carrier variant with no results gets one untested row.
+//! Status: verdict *supported* → 対応 (supported); verdict *not supported* → 非対応 (unsupported); anything
+//! else (conformance failures, incomplete, not run) → 対応予定 (planned: not verified yet) for a model that
+//! claims support, 非対応 for one that does not, with the verdict and the rules broken alongside.
 
+mod diff;
+mod labels;
+mod merge;
+pub mod provenance;
 mod render;
 
+pub use diff::{Change, Diff, Supersession, diff};
+pub use labels::carrier_name;
+pub use merge::version_cmp;
 pub use render::{render_csv, render_html};
 
 use crate::bundle::{Detached, TrustList, Verified};
-use crate::journal::{CertRules, Journal};
-use crate::profile::DeviceProfile;
-use crate::report::verdict::{Verdict, verdict_for};
-use crate::runner::result::ScenarioResult;
+use crate::journal::Journal;
+use crate::report::verdict::Verdict;
 use crate::types::Rule;
+use merge::Run;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Listing status as published.
@@ -53,18 +63,28 @@ impl Status {
     }
 }
 
-/// One row: a model on one carrier variant.
+/// One row: a model on one carrier variant with one build (or untested).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub maker: String,
     pub model_name: String,
     pub model_code: String,
+    /// Carrier id (`docomo`); pages show its display name ([`carrier_name`]).
     pub carrier: String,
     pub status: Status,
     /// The verdict behind the status.
     pub verdict: Verdict,
     pub rules_broken: Vec<Rule>,
-    /// Date (YYYY-MM-DD) of the latest run that contributed.
+    /// Android version tested (from the build fingerprint); empty when untested.
+    #[serde(default)]
+    pub android: String,
+    /// Build id tested (the fingerprint's build field, the phone's build number); empty when untested.
+    #[serde(default)]
+    pub build_id: String,
+    /// `ro.build.fingerprint` of the units tested; `None` when untested or not recorded.
+    #[serde(default)]
+    pub build_fingerprint: Option<String>,
+    /// Date (YYYY-MM-DD, Japan time) the deciding run finished; empty when untested.
     pub verified_on: String,
     pub suite_version: String,
     /// Ids of the bundles whose results decided this row.
@@ -72,6 +92,25 @@ pub struct Entry {
     /// `lab/serial` of every unit whose results count.
     pub units: Vec<String>,
     pub labs: Vec<String>,
+    /// Older runs for the same model, carrier and build whose results no longer count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<Superseded>,
+    /// The deciding run was virtual (only in a list built with `allow_virtual`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub virtual_lab: bool,
+}
+
+/// A run superseded by a newer one for the same (model, carrier, build fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Superseded {
+    pub bundle: String,
+    pub run_id: String,
+    pub lab: String,
+    /// Its recorded start time.
+    pub started: String,
+    pub verified_on: String,
+    /// The bundle that superseded it (the row's evidence).
+    pub by: String,
 }
 
 /// A bundle that contributed.
@@ -83,6 +122,12 @@ pub struct Source {
     pub run_id: String,
     pub key_id: String,
     pub suite_version: Option<String>,
+    /// The run's recorded start time.
+    #[serde(default)]
+    pub started: String,
+    /// Why the run is virtual (only in a list built with `allow_virtual`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_reasons: Vec<String>,
 }
 
 /// The published list.
@@ -90,9 +135,18 @@ pub struct Source {
 pub struct DeviceList {
     pub format: String,
     pub generated: String,
+    /// Built with `--allow-virtual`: virtual-lab bundles were accepted, and every page says so.
+    #[serde(default)]
+    pub allow_virtual: bool,
+    /// What every page of a list built with `--allow-virtual` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     pub entries: Vec<Entry>,
     pub sources: Vec<Source>,
 }
+
+/// Format of the published JSON.
+pub const FORMAT: &str = "mynacert-device-list/2";
 
 /// A bundle that was refused, and why.
 #[derive(Debug, Clone)]
@@ -101,115 +155,84 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// Differences from the previously published list, by (model code, carrier).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Diff {
-    pub added: Vec<Entry>,
-    pub removed: Vec<Entry>,
-    pub changed: Vec<Change>,
-}
-
-/// A row whose status changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Change {
-    pub model_code: String,
-    pub carrier: String,
-    pub from: Status,
-    pub to: Status,
-}
-
-impl Diff {
-    /// True when nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
-    }
-}
-
-/// Compares two lists.
-pub fn diff(previous: &DeviceList, current: &DeviceList) -> Diff {
-    let key = |e: &Entry| (e.model_code.clone(), e.carrier.clone());
-    let old: BTreeMap<_, &Entry> = previous.entries.iter().map(|e| (key(e), e)).collect();
-    let new: BTreeMap<_, &Entry> = current.entries.iter().map(|e| (key(e), e)).collect();
-    let mut d = Diff::default();
-    for (k, e) in &new {
-        match old.get(k) {
-            None => d.added.push((*e).clone()),
-            Some(o) if o.status != e.status => d.changed.push(Change {
-                model_code: k.0.clone(),
-                carrier: k.1.clone(),
-                from: o.status,
-                to: e.status,
-            }),
-            _ => {}
-        }
-    }
-    for (k, e) in &old {
-        if !new.contains_key(k) {
-            d.removed.push((*e).clone());
-        }
-    }
-    d
-}
-
-/// Compares suite versions: numeric runs compare as numbers, the rest as text.
-pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    fn parts(s: &str) -> Vec<(u64, String)> {
-        s.split(|c: char| !c.is_ascii_alphanumeric())
-            .map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string()))
-            .collect()
-    }
-    parts(a).cmp(&parts(b))
-}
-
-/// A verified bundle's run.
-struct Run {
-    bundle: String,
-    lab: String,
-    journal: Journal,
+/// How a list is built.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    /// Accept bundles of virtual runs (the list is marked as such on every page).
+    pub allow_virtual: bool,
 }
 
 /// Verifies every bundle and builds the list from those accepted.
-pub fn build(bundles: &[PathBuf], trust: &TrustList) -> (DeviceList, Vec<Refusal>) {
-    let mut runs = Vec::new();
+pub fn build(
+    bundles: &[PathBuf],
+    trust: &TrustList,
+    opts: &BuildOptions,
+) -> (DeviceList, Vec<Refusal>) {
+    let mut runs: Vec<Run> = Vec::new();
     let mut refused = Vec::new();
     let mut sources = Vec::new();
     for b in bundles {
-        match crate::bundle::verify(b, trust).and_then(|v| journal_of(b, &v).map(|j| (v, j))) {
-            Ok((v, journal)) => {
-                sources.push(Source {
-                    bundle: v.id.clone(),
-                    file: b
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    lab: v.manifest.lab.clone(),
-                    run_id: v.manifest.run_id.clone(),
-                    key_id: v.key_id.clone(),
-                    suite_version: journal
-                        .header
-                        .certification
-                        .as_ref()
-                        .map(|c| c.version.clone()),
+        let run = match accept(b, trust, opts) {
+            Ok(r) => r,
+            Err(reason) => {
+                refused.push(Refusal {
+                    file: b.clone(),
+                    reason,
                 });
-                runs.push(Run {
-                    bundle: v.id,
-                    lab: v.manifest.lab,
-                    journal,
-                });
+                continue;
             }
-            Err(e) => refused.push(Refusal {
-                file: b.clone(),
-                reason: e.to_string(),
-            }),
+        };
+        // The same bundle named twice counts once.
+        if runs.iter().any(|r| r.bundle == run.bundle) {
+            continue;
         }
+        sources.push(Source {
+            bundle: run.bundle.clone(),
+            file: b
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            lab: run.lab.clone(),
+            run_id: run.journal.header.run_id.clone(),
+            key_id: run.key_id.clone(),
+            suite_version: run
+                .journal
+                .header
+                .certification
+                .as_ref()
+                .map(|c| c.version.clone()),
+            started: run.journal.header.started.clone(),
+            virtual_reasons: run.virtual_reasons.clone(),
+        });
+        runs.push(run);
     }
     let list = DeviceList {
-        format: "mynacert-device-list/1".into(),
+        format: FORMAT.into(),
         generated: crate::runner::now(),
-        entries: merge(&runs),
+        allow_virtual: opts.allow_virtual,
+        notice: opts.allow_virtual.then(|| labels::NOTICE_EN.to_string()),
+        entries: merge::merge(&runs),
         sources,
     };
     (list, refused)
+}
+
+/// Verifies one bundle and reads its run; the reason it is refused otherwise.
+fn accept(path: &Path, trust: &TrustList, opts: &BuildOptions) -> Result<Run, String> {
+    let v = crate::bundle::verify(path, trust).map_err(|e| e.to_string())?;
+    let journal = journal_of(path, &v).map_err(|e| e.to_string())?;
+    let virtual_reasons = provenance::virtual_reasons(&journal);
+    if !virtual_reasons.is_empty() && !opts.allow_virtual {
+        return Err(format!(
+            "bundle {} (run {}, lab `{}`) holds virtual-lab results: {}. A virtual phone proves \
+             nothing about a real model (--allow-virtual builds a list marked as not from real phones)",
+            v.id,
+            journal.header.run_id,
+            journal.header.lab,
+            virtual_reasons.join("; ")
+        ));
+    }
+    Run::new(v, journal, virtual_reasons).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn journal_of(path: &Path, v: &Verified) -> Result<Journal, crate::bundle::BundleError> {
@@ -223,129 +246,6 @@ fn journal_of(path: &Path, v: &Verified) -> Result<Journal, crate::bundle::Bundl
         path: path.to_path_buf(),
         detail: e.to_string(),
     })
-}
-
-fn version_of(r: &Run) -> String {
-    r.journal
-        .header
-        .certification
-        .as_ref()
-        .map(|c| c.version.clone())
-        .unwrap_or_default()
-}
-
-fn merge(runs: &[Run]) -> Vec<Entry> {
-    let mut model_ids: BTreeSet<&str> = BTreeSet::new();
-    for r in runs {
-        for s in &r.journal.scenarios {
-            model_ids.insert(&s.result.model);
-        }
-    }
-    let mut entries = Vec::new();
-    for id in model_ids {
-        let with: Vec<&Run> = runs
-            .iter()
-            .filter(|r| r.journal.scenarios.iter().any(|s| s.result.model == id))
-            .collect();
-        let Some(latest) = with
-            .iter()
-            .map(|r| version_of(r))
-            .max_by(|a, b| version_cmp(a, b))
-        else {
-            continue;
-        };
-        let mut current: Vec<&Run> = with
-            .into_iter()
-            .filter(|r| version_of(r) == latest)
-            .collect();
-        current.sort_by(|a, b| a.journal.header.started.cmp(&b.journal.header.started));
-        let Some(newest) = current.last() else {
-            continue;
-        };
-        let Some(profile) = newest.journal.header.models.iter().find(|m| m.id == id) else {
-            continue;
-        };
-        let cert: Option<&CertRules> = newest.journal.header.certification.as_ref();
-        // Units are told apart by lab and serial across runs.
-        let mut results: Vec<(ScenarioResult, &Run)> = Vec::new();
-        for r in &current {
-            for s in r.journal.scenarios.iter().filter(|s| s.result.model == id) {
-                let mut res = s.result.clone();
-                res.unit = res.unit.map(|u| format!("{}/{u}", r.lab));
-                results.push((res, r));
-            }
-        }
-        for carrier in &profile.carriers {
-            let mine: Vec<&(ScenarioResult, &Run)> = results
-                .iter()
-                // Skipped executions have no unit and no carrier: they count for every carrier.
-                .filter(|(res, _)| {
-                    res.carrier.is_none() || res.carrier.as_deref() == Some(carrier.as_str())
-                })
-                .collect();
-            let only: Vec<ScenarioResult> = mine.iter().map(|(r, _)| r.clone()).collect();
-            let one = DeviceProfile {
-                carriers: vec![carrier.clone()],
-                ..profile.clone()
-            };
-            let v = if only.is_empty() {
-                None
-            } else {
-                Some(verdict_for(&one, cert, &only))
-            };
-            let verdict = v.as_ref().map(|v| v.verdict).unwrap_or(Verdict::NotRun);
-            let status = match verdict {
-                Verdict::Supported => Status::Supported,
-                Verdict::NotSupported => Status::Unsupported,
-                // Not verified: planned when the model claims support, otherwise not supported.
-                _ if profile.app_supported() => Status::Planned,
-                _ => Status::Unsupported,
-            };
-            let set = |f: &dyn Fn(&(ScenarioResult, &Run)) -> Option<String>| -> Vec<String> {
-                mine.iter()
-                    .filter_map(|x| f(x))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect()
-            };
-            let verified_on = mine
-                .iter()
-                .map(|(_, r)| {
-                    r.journal
-                        .footer
-                        .as_ref()
-                        .map(|f| f.finished.clone())
-                        .unwrap_or_else(|| r.journal.header.started.clone())
-                })
-                .max()
-                .unwrap_or_default()
-                .chars()
-                .take(10)
-                .collect();
-            entries.push(Entry {
-                maker: profile.maker.clone(),
-                model_name: profile.model_name.clone(),
-                model_code: profile.model_code.clone(),
-                carrier: carrier.clone(),
-                status,
-                verdict,
-                rules_broken: v.map(|v| v.rules_broken).unwrap_or_default(),
-                verified_on,
-                suite_version: latest.clone(),
-                evidence_bundles: set(&|(_, r)| Some(r.bundle.clone())),
-                units: set(&|(res, _)| res.unit.clone()),
-                labs: set(&|(_, r)| Some(r.lab.clone())),
-            });
-        }
-    }
-    entries.sort_by(|a, b| {
-        (a.maker.as_str(), a.model_code.as_str(), a.carrier.as_str()).cmp(&(
-            b.maker.as_str(),
-            b.model_code.as_str(),
-            b.carrier.as_str(),
-        ))
-    });
-    entries
 }
 
 /// The published JSON bytes of a list (pretty, newline-terminated): what the signature covers.

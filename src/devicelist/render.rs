@@ -1,38 +1,11 @@
-//! The device list as CSV and HTML, in Japanese (`ja`) and English (`en`).
+//! The device list as CSV and HTML, in Japanese (`ja`) and English (`en`): what a phone buyer needs
+//! (model, carrier, status, Android version, build and date verified). Labs, units and bundle ids stay in
+//! the signed JSON.
 
+use super::labels::{self, carrier_name};
+use super::provenance::Fingerprint;
 use super::{DeviceList, Diff, Entry};
 use serde::Serialize;
-
-/// Column headers per language.
-fn headers(lang: &str) -> [&'static str; 10] {
-    if lang == "ja" {
-        [
-            "メーカー",
-            "機種名",
-            "型番",
-            "通信事業者",
-            "対応状況",
-            "判定",
-            "検証日",
-            "試験仕様版",
-            "証跡バンドル",
-            "検証機関",
-        ]
-    } else {
-        [
-            "maker",
-            "model name",
-            "model code",
-            "carrier",
-            "status",
-            "verdict",
-            "verified on",
-            "suite version",
-            "evidence bundles",
-            "labs",
-        ]
-    }
-}
 
 fn csv_field(s: &str) -> String {
     // Cells starting like a formula are prefixed so a spreadsheet shows them as text.
@@ -48,42 +21,37 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn status_of(e: &Entry, lang: &str) -> &'static str {
-    if lang == "ja" {
-        e.status.ja()
-    } else {
-        e.status.en()
-    }
+/// The cells of a row, in header order.
+fn cells(e: &Entry, lang: &str) -> [String; 9] {
+    [
+        e.maker.clone(),
+        e.model_name.clone(),
+        e.model_code.clone(),
+        carrier_name(&e.carrier, lang),
+        labels::status(e.status, lang).to_string(),
+        labels::or_dash(&e.android),
+        labels::build(e),
+        labels::or_dash(&e.verified_on),
+        labels::verdict(e, lang),
+    ]
 }
 
-fn verdict_of(e: &Entry) -> String {
-    let mut v = e.verdict.label().to_string();
-    if !e.rules_broken.is_empty() {
-        let rules: Vec<String> = e.rules_broken.iter().map(|r| r.to_string()).collect();
-        v.push_str(&format!(" ({})", rules.join(" ")));
-    }
-    v
-}
-
-/// CSV (RFC 4180, CRLF) in `ja` or `en`.
+/// CSV (RFC 4180, CRLF) in `ja` or `en`. A list built with `--allow-virtual` has one more column, whose
+/// header is the notice and whose cells say whether the row rests on a virtual lab or on real phones.
 pub fn render_csv(list: &DeviceList, lang: &str) -> String {
     let mut out = String::new();
-    out.push_str(&headers(lang).map(csv_field).join(","));
+    let mut head: Vec<String> = labels::headers(lang).map(csv_field).to_vec();
+    if list.allow_virtual {
+        head.push(csv_field(labels::notice(lang)));
+    }
+    out.push_str(&head.join(","));
     out.push_str("\r\n");
     for e in &list.entries {
-        let row = [
-            e.maker.clone(),
-            e.model_name.clone(),
-            e.model_code.clone(),
-            e.carrier.clone(),
-            status_of(e, lang).to_string(),
-            verdict_of(e),
-            e.verified_on.clone(),
-            e.suite_version.clone(),
-            e.evidence_bundles.join(" "),
-            e.labs.join(" "),
-        ];
-        out.push_str(&row.map(|c| csv_field(&c)).join(","));
+        let mut row: Vec<String> = cells(e, lang).iter().map(|c| csv_field(c)).collect();
+        if list.allow_virtual {
+            row.push(csv_field(labels::provenance(e, lang)));
+        }
+        out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
     out
@@ -91,39 +59,130 @@ pub fn render_csv(list: &DeviceList, lang: &str) -> String {
 
 const TEMPLATE: &str = r#"<!DOCTYPE html>
 <html lang="{{ lang }}">
-<head><meta charset="utf-8"><title>{{ title }}</title>
+<head><meta charset="utf-8"><title>{{ w.title }}</title>
 <style>
 body { font-family: system-ui, "Noto Sans CJK JP", sans-serif; margin: 1.5em; }
 table { border-collapse: collapse; } th, td { border: 1px solid #c8ced8; padding: .25em .5em; text-align: left; }
 th { background: #eef1f6; } .supported { background: #dff3e3; } .planned { background: #fdf0c8; }
-.unsupported { background: #eceff3; } code { font-size: .85em; }
+.unsupported { background: #eceff3; }
+#virtual-notice { border: 3px solid #b00020; background: #fde7ea; color: #6d0012; padding: .75em 1em; font-weight: bold; }
 </style></head>
 <body>
-<h1>{{ title }}</h1>
-<p>{{ generated_label }} {{ list.generated }}</p>
+{% if notice %}<p id="virtual-notice" role="alert">{{ notice }}</p>
+{% endif %}<h1>{{ w.title }}</h1>
+<p>{{ w.generated }} {{ generated }}</p>
 <table id="device-list">
 <tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for r in rows %}<tr class="{{ r.e.status }}"><td>{{ r.e.maker }}</td><td>{{ r.e.model_name }}</td><td>{{ r.e.model_code }}</td>
-<td>{{ r.e.carrier }}</td><td>{{ r.status }}</td><td>{{ r.verdict }}</td><td>{{ r.e.verified_on }}</td><td>{{ r.e.suite_version }}</td>
-<td>{% for b in r.e.evidence_bundles %}<code>{{ b }}</code> {% endfor %}</td><td>{{ r.e.labs|join(", ") }}</td></tr>
+{% for r in rows %}<tr class="{{ r.class }}">{% for c in r.cells %}<td>{{ c }}</td>{% endfor %}</tr>
 {% endfor %}
 </table>
 {% if diff %}
-<h2>{{ diff_title }}</h2>
+<h2>{{ w.diff_title }}</h2>
 <ul id="diff">
-{% for e in diff.added %}<li>{{ added }}: {{ e.model_code }} {{ e.model_name }} ({{ e.carrier }})</li>{% endfor %}
-{% for e in diff.removed %}<li>{{ removed }}: {{ e.model_code }} {{ e.model_name }} ({{ e.carrier }})</li>{% endfor %}
-{% for c in changes %}<li>{{ changed }}: {{ c.model_code }} ({{ c.carrier }}) {{ c.from }} → {{ c.to }}</li>{% endfor %}
+{% for l in diff %}<li>{{ l }}</li>
+{% endfor %}
 </ul>
 {% endif %}
 </body></html>
 "#;
 
 #[derive(Serialize)]
-struct Row<'a> {
-    e: &'a Entry,
-    status: &'static str,
-    verdict: String,
+struct Row {
+    class: &'static str,
+    cells: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Words {
+    title: &'static str,
+    generated: &'static str,
+    diff_title: &'static str,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    lang: &'a str,
+    w: Words,
+    notice: Option<&'static str>,
+    generated: &'a str,
+    headers: Vec<&'static str>,
+    rows: Vec<Row>,
+    /// The diff as lines in the page's language (`None`: no previous list).
+    diff: Option<Vec<String>>,
+}
+
+/// "M-1 (NTTドコモ)" or "M-1 (NTTドコモ, ビルド X)".
+fn what(model: &str, carrier: &str, fingerprint: Option<&str>, lang: &str, build: &str) -> String {
+    let carrier = carrier_name(carrier, lang);
+    match fingerprint {
+        Some(fp) => {
+            let id = Fingerprint::parse(fp).map(|f| f.build_id).unwrap_or(fp);
+            format!("{model} ({carrier}, {build} {id})")
+        }
+        None => format!("{model} ({carrier})"),
+    }
+}
+
+/// The diff as lines: added, removed, status changed, re-verified (dates, not bundle ids).
+fn diff_lines(d: &Diff, lang: &str) -> Vec<String> {
+    let w = labels::page(lang);
+    let mut out = Vec::new();
+    let row = |e: &Entry| {
+        let m = format!("{} {}", e.model_code, e.model_name);
+        what(
+            &m,
+            &e.carrier,
+            e.build_fingerprint.as_deref(),
+            lang,
+            w.build,
+        )
+    };
+    for e in &d.added {
+        out.push(format!("{}: {}", w.added, row(e)));
+    }
+    for e in &d.removed {
+        out.push(format!("{}: {}", w.removed, row(e)));
+    }
+    for c in &d.changed {
+        // The build last, so the change reads "model (carrier) from → to".
+        let build = c
+            .build_fingerprint
+            .as_deref()
+            .map(|fp| Fingerprint::parse(fp).map(|f| f.build_id).unwrap_or(fp));
+        let mut l = format!(
+            "{}: {} ({}) {} → {}",
+            w.changed,
+            c.model_code,
+            carrier_name(&c.carrier, lang),
+            labels::status(c.from, lang),
+            labels::status(c.to, lang)
+        );
+        if let Some(b) = build {
+            l.push_str(&format!(" ({} {b})", w.build));
+        }
+        out.push(l);
+    }
+    for s in &d.superseded {
+        let m = what(
+            &s.model_code,
+            &s.carrier,
+            s.build_fingerprint.as_deref(),
+            lang,
+            w.build,
+        );
+        out.push(if lang == "ja" {
+            format!(
+                "{}: {m} {} の結果を {} の結果で置き換え",
+                w.superseded, s.verified_on, s.by_verified_on
+            )
+        } else {
+            format!(
+                "{}: {m}: the results of {} are replaced by those of {}",
+                w.superseded, s.verified_on, s.by_verified_on
+            )
+        });
+    }
+    out
 }
 
 /// A self-contained HTML page in `ja` or `en`, with the diff against the previous list when given.
@@ -132,77 +191,34 @@ pub fn render_html(
     diff: Option<&Diff>,
     lang: &str,
 ) -> Result<String, minijinja::Error> {
-    let ja = lang == "ja";
-    let rows: Vec<Row> = list
+    let w = labels::page(lang);
+    let rows = list
         .entries
         .iter()
         .map(|e| Row {
-            e,
-            status: status_of(e, lang),
-            verdict: verdict_of(e),
+            class: match e.status {
+                super::Status::Supported => "supported",
+                super::Status::Planned => "planned",
+                super::Status::Unsupported => "unsupported",
+            },
+            cells: cells(e, lang).to_vec(),
         })
         .collect();
     let mut env = minijinja::Environment::new();
     env.add_template("device-list.html", TEMPLATE)?;
     let t = env.get_template("device-list.html")?;
-    #[derive(Serialize)]
-    struct Page<'a> {
-        lang: &'a str,
-        title: &'a str,
-        generated_label: &'a str,
-        diff_title: &'a str,
-        added: &'a str,
-        removed: &'a str,
-        changed: &'a str,
-        headers: [&'a str; 10],
-        list: &'a DeviceList,
-        rows: Vec<Row<'a>>,
-        diff: Option<&'a Diff>,
-        /// Status changes with labels in the page's language.
-        changes: Vec<ChangeRow<'a>>,
-    }
-    #[derive(Serialize)]
-    struct ChangeRow<'a> {
-        model_code: &'a str,
-        carrier: &'a str,
-        from: &'static str,
-        to: &'static str,
-    }
-    let label = |st: super::Status| if ja { st.ja() } else { st.en() };
-    let changes = diff
-        .map(|d| {
-            d.changed
-                .iter()
-                .map(|c| ChangeRow {
-                    model_code: &c.model_code,
-                    carrier: &c.carrier,
-                    from: label(c.from),
-                    to: label(c.to),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     let page = Page {
         lang,
-        title: if ja {
-            "スマホ用電子証明書 対応機種一覧"
-        } else {
-            "Smartphone JPKI certificates: supported devices"
+        w: Words {
+            title: w.title,
+            generated: w.generated,
+            diff_title: w.diff_title,
         },
-        generated_label: if ja { "作成日時" } else { "generated" },
-        diff_title: if ja {
-            "前回公開版からの変更"
-        } else {
-            "Changes since the previous list"
-        },
-        added: if ja { "追加" } else { "added" },
-        removed: if ja { "削除" } else { "removed" },
-        changed: if ja { "状況変更" } else { "status changed" },
-        headers: headers(lang),
-        list,
+        notice: list.allow_virtual.then(|| labels::notice(lang)),
+        generated: &list.generated,
+        headers: labels::headers(lang).to_vec(),
         rows,
-        diff,
-        changes,
+        diff: diff.map(|d| diff_lines(d, lang)),
     };
     t.render(minijinja::value::Serde(&page))
 }

@@ -58,6 +58,7 @@ pub fn header(
         run_id: run_id.into(),
         harness_version: "test".into(),
         lab: lab.into(),
+        lab_kind: None,
         started: "2026-11-20T10:00:00Z".into(),
         certification: Some(cert),
         suites: vec![SuiteRecord {

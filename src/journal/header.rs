@@ -76,6 +76,7 @@ pub fn start_run(
         run_id: run_id.to_string(),
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
         lab: lab.id().to_string(),
+        lab_kind: Some(lab.kind()),
         started: crate::runner::now(),
         certification: set.profile.as_ref().map(|(_, p)| CertRules::from(p)),
         suites,

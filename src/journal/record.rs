@@ -86,6 +86,9 @@ pub struct RunHeader {
     pub run_id: String,
     pub harness_version: String,
     pub lab: String,
+    /// Virtual or bench (absent in journals written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab_kind: Option<crate::lab::LabKind>,
     pub started: String,
     pub certification: Option<CertRules>,
     pub suites: Vec<SuiteRecord>,

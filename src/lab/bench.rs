@@ -249,6 +249,9 @@ impl Lab for BenchLab {
     fn id(&self) -> &str {
         &self.id
     }
+    fn kind(&self) -> LabKind {
+        LabKind::Bench
+    }
     fn units(&self) -> &[UnitInfo] {
         &self.units
     }

@@ -19,8 +19,8 @@ pub struct UnitEntry {
     pub reference: bool,
 }
 
-/// Which lab this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Which lab this is (also recorded in each run's journal header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LabKind {
     /// The embedded virtual lab.

@@ -48,6 +48,8 @@ pub enum LabError {
 pub trait Lab {
     /// Lab id, recorded in results.
     fn id(&self) -> &str;
+    /// Virtual or bench, recorded in the journal header (the device list refuses virtual runs).
+    fn kind(&self) -> LabKind;
     /// Every phone unit.
     fn units(&self) -> &[UnitInfo];
     /// Every test identity the lab holds a card for.

@@ -448,6 +448,9 @@ impl Lab for VirtualLab {
     fn id(&self) -> &str {
         &self.id
     }
+    fn kind(&self) -> LabKind {
+        LabKind::Virtual
+    }
     fn phone_path(&self) -> String {
         self.phone_path.clone()
     }

@@ -181,7 +181,7 @@ impl VirtualPhone {
         let digest = Sha256::digest(format!("{}|{}|{}", p.id, p.model_code, p.android).as_bytes());
         let build = hex::encode(&digest[..4]).to_ascii_uppercase();
         let fingerprint = format!(
-            "{}/{name}/{device}:{}/SIM{}.{build}/{}:user/release-keys",
+            "{}/{name}/{device}:{}/{SIM_BUILD_PREFIX}{}.{build}/{}:user/release-keys",
             slug(&p.maker),
             p.android,
             p.sdk,
@@ -207,6 +207,32 @@ impl VirtualPhone {
         put("sys.boot_completed", "1".into());
         m
     }
+}
+
+/// How every virtual phone's build id begins (`SIM<sdk>.<8 hex digits>`, in `ro.build.fingerprint`).
+const SIM_BUILD_PREFIX: &str = "SIM";
+
+/// Whether a build fingerprint is one a virtual phone reports: its build id (the field after the
+/// release) is `SIM<sdk>.<8 upper-case hex digits>`, a shape no real Android build id takes.
+pub fn is_simulated_fingerprint(fingerprint: &str) -> bool {
+    let Some((_, rest)) = fingerprint.split_once(':') else {
+        return false;
+    };
+    let Some(id) = rest.split('/').nth(1) else {
+        return false;
+    };
+    let Some((sdk, build)) = id
+        .strip_prefix(SIM_BUILD_PREFIX)
+        .and_then(|r| r.split_once('.'))
+    else {
+        return false;
+    };
+    !sdk.is_empty()
+        && sdk.bytes().all(|b| b.is_ascii_digit())
+        && build.len() == 8
+        && build
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
 }
 
 /// What a powered-off phone answers.

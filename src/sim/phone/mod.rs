@@ -18,7 +18,7 @@ pub(crate) mod png_check;
 #[cfg(test)]
 mod tests;
 
-pub use device::VirtualPhone;
+pub use device::{VirtualPhone, is_simulated_fingerprint};
 
 use crate::secret::Secret;
 use crate::types::{CertKind, CertStatus, PinKind};

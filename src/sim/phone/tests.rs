@@ -63,6 +63,29 @@ fn getprop_lists_and_answers_single_keys() {
 }
 
 #[test]
+fn every_virtual_phone_reports_a_fingerprint_recognised_as_simulated() {
+    for listing in [Listing::Supported, Listing::Unsupported] {
+        let (p, _) = phone(&[]);
+        let fp = p.props()["ro.build.fingerprint"].clone();
+        assert!(super::is_simulated_fingerprint(&fp), "{fp}");
+        let other = VirtualPhone::new(profile(listing, false, &[]), "SIM0002", "au");
+        let fp = other.props()["ro.build.fingerprint"].clone();
+        assert!(super::is_simulated_fingerprint(&fp), "{fp}");
+    }
+    // Real builds, and near misses, are not.
+    for real in [
+        "google/husky/husky:14/UQ1A.240205.004/11269751:user/release-keys",
+        "docomo/SO-51C/SO-51C:13/64.1.C.2.86/064001C002008602:user/release-keys",
+        "kumo/kumo_km51a/km51a:14/SIM34/1:user/release-keys",
+        "kumo/kumo_km51a/km51a:14/SIM34.abcdef01/1:user/release-keys",
+        "no fingerprint",
+        "",
+    ] {
+        assert!(!super::is_simulated_fingerprint(real), "{real}");
+    }
+}
+
+#[test]
 fn banner_props_are_banner_safe() {
     let (p, _) = phone(&[]);
     let b = p.banner_props();

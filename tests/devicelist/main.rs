@@ -1,8 +1,14 @@
-//! The supported-device list: only verified, trusted bundles count; results merge across labs and runs;
-//! entries match the verdicts; diff against the previous list; the published JSON is signed.
+//! The supported-device list: only verified, trusted bundles of real phones count; results merge across
+//! labs and runs; the newest run per model, carrier and build decides; entries match the verdicts; diff
+//! against the previous list; the published JSON is signed; the pages are bilingual.
+
+mod pages;
+mod supersession;
+mod virtual_lab;
 
 use mynacert::bundle::{self, TrustList};
-use mynacert::devicelist::{self, Status};
+use mynacert::devicelist::{self, BuildOptions, Status};
+use mynacert::journal::Journal;
 use mynacert::journal::fixture::{attempt, header, journal, model, result, rules, write_run_dir};
 use mynacert::profile::Listing;
 use mynacert::report::verdict::Verdict;
@@ -72,25 +78,74 @@ fn make_bundle(
     version: &str,
     results: Vec<ScenarioResult>,
 ) -> PathBuf {
+    make_bundle_with(out, keys, signer, lab, run, version, results, |_| {})
+}
+
+/// [`make_bundle`], with the journal edited before it is written (times, fingerprints, lab kind).
+#[allow(clippy::too_many_arguments)]
+fn make_bundle_with(
+    out: &Path,
+    keys: &Keys,
+    signer: &str,
+    lab: &str,
+    run: &str,
+    version: &str,
+    results: Vec<ScenarioResult>,
+    edit: impl FnOnce(&mut Journal),
+) -> PathBuf {
     let models = vec![
         model("m1", "M-1", &["docomo", "au"], Listing::Supported),
         model("m2", "M-2", &["docomo"], Listing::Supported),
+        model("m3", "M-3", &["softbank", "rakuten"], Listing::Unsupported),
     ];
     let units = [
         ("A1", "m1", "docomo"),
         ("A2", "m1", "au"),
         ("A3", "m2", "docomo"),
+        ("A4", "m3", "softbank"),
+        ("A5", "m3", "rakuten"),
     ];
-    let j = journal(
+    let mut j = journal(
         header(run, lab, rules(version, MANDATORY, &[]), models, &units),
         results,
         true,
     );
+    edit(&mut j);
     let dir = out.join(run);
     write_run_dir(&dir, &j).unwrap();
     let file = out.join(format!("{run}.tar"));
     bundle::sign(&dir, &keys.key(signer), &file).unwrap();
     file
+}
+
+/// Sets a run's recorded start and finish times.
+fn times(j: &mut Journal, started: &str, finished: &str) {
+    j.header.started = started.into();
+    j.footer.as_mut().unwrap().finished = finished.into();
+}
+
+/// Sets the build fingerprint recorded for a unit.
+fn fingerprint(j: &mut Journal, unit: &str, fp: &str) {
+    let u = j
+        .header
+        .units
+        .iter_mut()
+        .find(|u| u.serial == unit)
+        .unwrap();
+    u.fingerprint = Some(fp.into());
+}
+
+/// Builds a list from real-phone bundles only.
+fn build(
+    bundles: &[PathBuf],
+    trust: &TrustList,
+) -> (devicelist::DeviceList, Vec<devicelist::Refusal>) {
+    devicelist::build(bundles, trust, &BuildOptions::default())
+}
+
+/// The id of a bundle, as the list names it.
+fn bundle_id(file: &Path, trust: &TrustList) -> String {
+    bundle::verify(file, trust).unwrap().id
 }
 
 /// Offset of the first byte of `run/journal.jsonl` inside a bundle.
@@ -162,7 +217,7 @@ fn labs_merge_per_carrier_and_untrusted_or_tampered_bundles_contribute_nothing()
     std::fs::write(&tampered, &bytes).unwrap();
 
     let trust = keys.trust(&["lab-a", "lab-b"]);
-    let (list, refused) = devicelist::build(&[a.clone(), b.clone()], &trust);
+    let (list, refused) = build(&[a.clone(), b.clone()], &trust);
     assert!(refused.is_empty());
     let docomo = entry(&list, "M-1", "docomo");
     assert_eq!(docomo.status, Status::Supported);
@@ -177,8 +232,7 @@ fn labs_merge_per_carrier_and_untrusted_or_tampered_bundles_contribute_nothing()
     assert_eq!(m2.rules_broken, vec![Rule::R2]);
     assert_eq!(m2.suite_version, "2026.1");
 
-    let (with_rogue, refused) =
-        devicelist::build(&[a.clone(), b.clone(), rogue, tampered.clone()], &trust);
+    let (with_rogue, refused) = build(&[a.clone(), b.clone(), rogue, tampered.clone()], &trust);
     assert_eq!(refused.len(), 2, "{refused:?}");
     assert!(
         refused
@@ -196,7 +250,7 @@ fn labs_merge_per_carrier_and_untrusted_or_tampered_bundles_contribute_nothing()
     );
 
     // Without lab B the au variant is not verified: planned, and the diff says so.
-    let (only_a, _) = devicelist::build(&[a], &trust);
+    let (only_a, _) = build(&[a], &trust);
     let au = entry(&only_a, "M-1", "au");
     assert_eq!((au.status, au.verdict), (Status::Planned, Verdict::NotRun));
     let d = devicelist::diff(&only_a, &list);
@@ -244,7 +298,7 @@ fn the_latest_suite_version_wins() {
             fail("s/b", "m2", "A3", "docomo"),
         ],
     );
-    let (list, _) = devicelist::build(&[new.clone(), old.clone()], &keys.trust(&["lab-a"]));
+    let (list, _) = build(&[new.clone(), old.clone()], &keys.trust(&["lab-a"]));
     let e = entry(&list, "M-2", "docomo");
     assert_eq!(
         e.suite_version, "2026.10",
@@ -292,18 +346,49 @@ fn cli_builds_signed_bilingual_list_matching_the_run_verdicts() {
         "b.tar",
     ]);
     assert_eq!(code, Some(0), "{err}");
-    let (code, _, err) = run(&[
-        "device-list",
-        "build",
-        "b.tar",
-        "--trust",
-        "keys/lab.pub",
-        "--key",
-        "keys/lab.key",
-        "--out",
-        "list",
-    ]);
+    // The virtual lab's bundle is refused, by name, and contributes nothing …
+    let build = |extra: &[&str]| {
+        let mut args = vec![
+            "device-list",
+            "build",
+            "b.tar",
+            "--trust",
+            "keys/lab.pub",
+            "--key",
+            "keys/lab.key",
+            "--out",
+            "list",
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    let (code, _, err) = build(&[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("REFUSED BUNDLE b.tar") && err.contains("is a virtual lab"),
+        "{err}"
+    );
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    assert!(
+        journal
+            .lines()
+            .next()
+            .unwrap()
+            .contains(r#""lab_kind":"virtual""#),
+        "the run records its lab kind"
+    );
+    let refused: devicelist::DeviceList =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("list/device-list.json")).unwrap())
+            .unwrap();
+    assert!(refused.entries.is_empty() && !refused.allow_virtual);
+    // … unless allowed, and then every page says so.
+    let (code, _, err) = build(&["--allow-virtual"]);
     assert_eq!(code, Some(0), "{err}");
+    for page in ["ja.csv", "en.csv", "ja.html", "en.html"] {
+        let text =
+            std::fs::read_to_string(tmp.path().join(format!("list/device-list.{page}"))).unwrap();
+        assert!(text.contains("--allow-virtual"), "{page}: {text}");
+    }
     // Entries match the run's verdicts.
     let results: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).unwrap()).unwrap();
@@ -325,6 +410,7 @@ fn cli_builds_signed_bilingual_list_matching_the_run_verdicts() {
             assert_eq!(e.status, expected, "{code} {}: {verdict}", e.carrier);
         }
     }
+    assert!(list.allow_virtual && list.entries.iter().all(|e| e.virtual_lab));
     assert_eq!(entry(&list, "KM-51A", "docomo").status, Status::Supported);
     assert_eq!(entry(&list, "TK-10", "rakuten").status, Status::Unsupported);
     let ja = std::fs::read_to_string(tmp.path().join("list/device-list.ja.csv")).unwrap();
