@@ -72,6 +72,7 @@ pub fn verdict(e: &Entry, lang: &str) -> String {
             Verdict::NotSupported => "対応外機種として正しく動作",
             Verdict::ConformanceFailures => "不適合あり",
             Verdict::Incomplete => "検証未完了",
+            Verdict::Partial => "一部の項目のみ検証（判定なし）",
             Verdict::NotRun => "未検証",
         }
     } else {

@@ -167,7 +167,18 @@ pub(super) fn merge(runs: &[Run]) -> Vec<Entry> {
                 continue;
             }
             for (key, by) in mine {
-                let mut by = by.clone();
+                // A run that did not run the model's deciding scenarios (a partial run) proves no
+                // verdict: it neither decides nor supersedes while a complete run covers the key.
+                let complete: Vec<&Run> = by
+                    .iter()
+                    .copied()
+                    .filter(|r| decide(&one, id, key, r, &latest).verdict != Verdict::Partial)
+                    .collect();
+                let mut by = if complete.is_empty() {
+                    by.clone()
+                } else {
+                    complete
+                };
                 by.sort_by(|a, b| a.order().cmp(&b.order()));
                 let Some((decider, older)) = by.split_last() else {
                     continue;

@@ -231,3 +231,54 @@ fn a_bundle_whose_recorded_time_is_unreadable_is_refused_not_guessed() {
     );
     assert!(list.entries.is_empty());
 }
+
+#[test]
+fn a_newer_partial_run_neither_decides_nor_supersedes_a_complete_one() {
+    let keys = Keys::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let trust = keys.trust(&["lab-a", "lab-b"]);
+    let complete = make_bundle_with(
+        tmp.path(),
+        &keys,
+        "lab-a",
+        "lab-a",
+        "run-complete",
+        "1",
+        vec![
+            pass("s/a", "m1", "A1", "docomo"),
+            pass("s/b", "m1", "A1", "docomo"),
+        ],
+        |j| {
+            times(j, "2026-11-20T10:00:00Z", "2026-11-20T11:00:00Z");
+            fingerprint(j, "A1", BUILD_1);
+        },
+    );
+    // A month later, one scenario re-run on the same build (`--scenario s/b`): it fails.
+    let partial = make_bundle_with(
+        tmp.path(),
+        &keys,
+        "lab-b",
+        "lab-b",
+        "run-partial",
+        "1",
+        vec![fail("s/b", "m1", "A1", "docomo")],
+        |j| {
+            times(j, "2026-12-20T10:00:00Z", "2026-12-20T10:05:00Z");
+            fingerprint(j, "A1", BUILD_1);
+        },
+    );
+    let (list, refused) = build(&[complete.clone(), partial.clone()], &trust);
+    assert!(refused.is_empty(), "{refused:?}");
+    let e = entry(&list, "M-1", "docomo");
+    assert_eq!(
+        (e.status, e.verdict),
+        (Status::Supported, Verdict::Supported),
+        "{e:#?}"
+    );
+    assert_eq!(e.evidence_bundles, vec![bundle_id(&complete, &trust)]);
+    assert!(e.superseded.is_empty(), "{e:#?}");
+    // Alone, the partial run gives no verdict: planned, shown as partial.
+    let (alone, _) = build(std::slice::from_ref(&partial), &trust);
+    let e = entry(&alone, "M-1", "docomo");
+    assert_eq!((e.status, e.verdict), (Status::Planned, Verdict::Partial));
+}
