@@ -107,15 +107,13 @@ pub fn parse_all<T: DeserializeOwned>(
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
-    let first = convert_with(path, source, &err, Some(help));
-    let mut all = super::recover::check_all::<T>(path, source, help);
-    // The strict parser has the last word: its problem is reported unless this pass found it too.
-    if !all
-        .iter()
-        .any(|e| e.pos() == first.pos() || e.message == first.message)
-    {
-        all.push(first);
-        all.sort_by_key(LoadError::pos);
+    let all = super::recover::check_all::<T>(path, source, help);
+    // The strict parser has the last word: when the tree pass finds nothing (a YAML syntax error, or a
+    // rule only the strict parser knows, such as a key written twice in a mapping), its problem is the
+    // one reported. Otherwise the tree pass's problems stand for it (its words and positions for the
+    // same problem can differ), and whatever else the strict parser knows shows once they are fixed.
+    if all.is_empty() {
+        return Err(vec![convert_with(path, source, &err, Some(help))]);
     }
     Err(all)
 }

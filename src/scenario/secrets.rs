@@ -185,8 +185,7 @@ fn value_range(source: &str, s: &LiteralSecret) -> Option<(usize, usize)> {
     Some((start, start + len))
 }
 
-/// True when a node is a mapping with a literal secret somewhere under it (for tests and callers that
-/// only need to know).
+/// True when a YAML text holds a literal secret anywhere.
 pub fn has_literal_secret(source: &str) -> bool {
     !find(source).is_empty()
 }

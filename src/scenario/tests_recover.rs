@@ -191,3 +191,27 @@ fn every_required_key_of_the_shipped_files_has_a_description() {
         );
     }
 }
+
+#[test]
+fn a_pin_typed_where_a_pin_kind_goes_is_not_shown_in_the_error() {
+    let text = GOOD.replace(
+        "- provision: { on: phone, identity: holder }",
+        "- verify-pin: { on: phone, identity: holder, pin: 4821, value: right }",
+    );
+    let e = suite_errors(&text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    let shown = format!("{e:?}");
+    assert!(shown.contains("unknown PIN kind"), "{shown}");
+    assert!(!shown.contains("4821"), "{shown}");
+}
+
+#[test]
+fn a_step_name_without_its_keys_says_the_keys_are_needed() {
+    let e = suite_errors(&format!("{GOOD}      - expect-se\n"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(at(&e[0]), (12, 9));
+    assert_eq!(
+        e[0].message,
+        "`expect-se` needs its keys: `expect-se: { … }`"
+    );
+}

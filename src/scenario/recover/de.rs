@@ -323,10 +323,11 @@ impl<'de> de::Deserializer<'de> for De<'_> {
         let node = self.node;
         let path = self.path.clone();
         let r = match &node.kind {
-            Kind::Str(s) => v.visit_enum(ScalarEnum {
-                variant: s,
-                path: self.path.clone(),
-            }),
+            Kind::Str(_) | Kind::Int(_) | Kind::UInt(_) | Kind::Bool(_) | Kind::Float(_) => v
+                .visit_enum(ScalarEnum {
+                    variant: node.scalar().unwrap_or_default(),
+                    path: self.path.clone(),
+                }),
             Kind::Map(entries) if entries.len() == 1 => match entries.first() {
                 Some(entry) => v.visit_enum(MapEnum {
                     entry,

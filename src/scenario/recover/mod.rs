@@ -195,7 +195,15 @@ fn mend(tree: &mut Node, err: TreeError, help: &FileHelp) -> Option<Mended> {
                 Some((k, _)) => format!("`{k}`: "),
                 None => String::new(),
             };
-            let report = Some((pos, format!("{subject}{message}"), None));
+            let report = match (&node.kind, entry_index) {
+                // A step name alone (`- expect-se`) where the step needs its keys: serde's words for it
+                // come through `Spanned` as "invalid type: unit variant, expected newtype variant".
+                (Kind::Str(name), None) if message.starts_with("invalid type: unit variant") => {
+                    let (m, h) = shape_message(&Want::VariantBody(name.clone()), node, None, help);
+                    Some((node.pos, m, h))
+                }
+                _ => Some((pos, format!("{subject}{message}"), None)),
+            };
             let go_on = match entry_index {
                 Some(i) => remove_entry(tree, &node_path, i),
                 None => discard(tree, &node_path),

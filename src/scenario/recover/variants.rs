@@ -7,12 +7,13 @@ use crate::scenario::tree::{Entry, Kind, Seg};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 /// `status: valid`: a variant written as a scalar.
-pub(super) struct ScalarEnum<'a> {
-    pub(super) variant: &'a str,
+pub(super) struct ScalarEnum {
+    /// The scalar as text (`4821` as well as `valid`).
+    pub(super) variant: String,
     pub(super) path: Vec<Seg>,
 }
 
-impl<'de> de::EnumAccess<'de> for ScalarEnum<'_> {
+impl<'de> de::EnumAccess<'de> for ScalarEnum {
     type Error = TreeError;
     type Variant = ScalarVariant;
 
@@ -21,13 +22,13 @@ impl<'de> de::EnumAccess<'de> for ScalarEnum<'_> {
         seed: V,
     ) -> Result<(V::Value, ScalarVariant), TreeError> {
         let value = seed.deserialize(KeyDe {
-            key: self.variant,
+            key: &self.variant,
             at: (self.path.clone(), false),
         })?;
         Ok((
             value,
             ScalarVariant {
-                variant: self.variant.to_string(),
+                variant: self.variant,
                 path: self.path,
             },
         ))
