@@ -8,6 +8,7 @@ pub mod adb;
 pub mod apdu;
 pub mod authority;
 pub mod bundle;
+pub mod carrier;
 pub mod cli;
 pub mod control;
 pub mod devicelist;

@@ -37,7 +37,8 @@ fn failing_step_has_a_screenshot_and_a_scrubbed_logcat_and_html_shows_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let suite = dir.path().join("evidence-check.yaml");
     std::fs::write(&suite, SUITE).expect("write suite");
-    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures")).expect("fixtures");
+    let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities"))
+        .expect("fixtures");
     let set = load_paths(&[suite], &ctx).expect("suite loads");
     let fleet = load_profiles(&root.join("devices/models")).expect("profiles");
     let base = fleet

@@ -30,7 +30,7 @@ fn mutant(base: &DeviceProfile, quirk: Quirk) -> Arc<DeviceProfile> {
 #[test]
 fn every_quirk_is_caught_and_conformant_models_pass() {
     let root = root();
-    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures")).unwrap();
+    let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities")).unwrap();
     let set = load_paths(&[root.join("suites")], &ctx).unwrap();
     let (_, cert) = set.profile.clone().expect("suites/certification.yaml");
     let fleet = load_profiles(&root.join("devices/models")).unwrap();

@@ -18,7 +18,8 @@ const MODEL: &str = "kumo-km51a";
 
 fn jobs(suites: &[&str]) -> Vec<Job> {
     let root = root();
-    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures")).expect("fixtures");
+    let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities"))
+        .expect("fixtures");
     let set = load_paths(&[root.join("suites")], &ctx).expect("suites");
     let profiles = mynacert::lab::load_profiles(&root.join("devices/models")).expect("profiles");
     let model = profiles

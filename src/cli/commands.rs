@@ -1,14 +1,17 @@
 //! The subcommands.
 
 use super::RunArgs;
+use crate::carrier::Carriers;
 use crate::lab::bench::BenchLab;
 use crate::lab::virtual_lab::VirtualLab;
-use crate::lab::{Lab, LabFile, LabKind, load_identities, load_profiles, load_yaml_file};
+use crate::lab::{Lab, LabFile, LabKind, check_units, load_identities, load_profiles};
 use crate::profile::DeviceProfile;
 use crate::report::verdict::{ModelVerdict, Verdict, exit_code};
 use crate::report::{ConsoleReporter, new_run_id, render_table};
 use crate::runner::{Job, RunOptions, Runner};
-use crate::scenario::{LoadErrors, SuiteSet, ValidationContext, load_paths, render_list};
+use crate::scenario::{
+    LoadError, LoadErrors, SuiteSet, ValidationContext, load_paths, render_list,
+};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -61,24 +64,32 @@ pub struct LoadedLab {
     /// The file's path (relative paths resolved against the project directory).
     pub path: PathBuf,
     pub file: LabFile,
+    /// The file's text, for positions.
+    pub source: String,
     /// Every model profile under `devices/models/`.
     pub profiles: Vec<Arc<DeviceProfile>>,
     /// The identities the file names, from `fixtures/identities/`.
     pub identities: Vec<crate::identity::Identity>,
+    /// The known carriers (`devices/carriers.yaml`).
+    pub carriers: Carriers,
 }
 
 impl LoadedLab {
-    /// Refuses a file with problems beyond its YAML shape ([`LabFile::problems`]), each named.
+    /// Refuses a file with problems beyond its YAML shape ([`LabFile::problems`], unknown carriers,
+    /// serials listed twice), each named at its `file:line:column`.
     pub fn check(&self) -> Result<(), CliError> {
-        let problems = self.file.problems(&self.profiles);
+        let problems = check_units(
+            &self.path,
+            &self.source,
+            &self.file,
+            &self.profiles,
+            &self.carriers,
+        );
         if problems.is_empty() {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(invalid_all(&problems))
         }
-        let at = format!("{}: ", self.path.display());
-        Err(CliError::Invalid(format!(
-            "{at}{}",
-            problems.join(&format!("\n{at}"))
-        )))
     }
 }
 
@@ -89,16 +100,19 @@ pub fn load_lab(root: &Path, lab: &Path) -> Result<LoadedLab, CliError> {
     } else {
         root.join(lab)
     };
-    let file = LabFile::load(&path).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let (file, source) = LabFile::read(&path).map_err(|e| invalid_all(&e))?;
     let profiles =
         load_profiles(&root.join("devices").join("models")).map_err(|e| invalid_all(&e))?;
     let identities =
         load_identities(&root.join("fixtures"), &file.identities).map_err(|e| invalid_all(&e))?;
+    let carriers = Carriers::load(root).map_err(|e| invalid_all(&e))?;
     Ok(LoadedLab {
         path,
         file,
+        source,
         profiles,
         identities,
+        carriers,
     })
 }
 
@@ -120,9 +134,13 @@ fn errors_to_string(errors: &LoadErrors) -> String {
         .join("\n")
 }
 
+/// What suites are checked against: the identities of `fixtures/identities/`.
+pub(super) fn validation_context(root: &Path) -> Result<ValidationContext, LoadError> {
+    ValidationContext::from_identities_dir(&root.join("fixtures").join("identities"))
+}
+
 fn load_suites(root: &Path, paths: &[PathBuf]) -> Result<SuiteSet, CliError> {
-    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures"))
-        .map_err(|e| CliError::Invalid(format!("fixtures: {e}")))?;
+    let ctx = validation_context(root).map_err(|e| CliError::Invalid(e.to_string()))?;
     let paths = if paths.is_empty() {
         vec![root.join("suites")]
     } else {
@@ -136,98 +154,6 @@ pub fn list(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
     let set = load_suites(root, paths)?;
     print!("{}", render_list(&set));
     Ok(0)
-}
-
-/// What kind of file a YAML document is, from its first top-level key.
-fn kind_of(path: &Path) -> Option<&'static str> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let key = text
-        .lines()
-        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && !l.starts_with(' '))?
-        .split(':')
-        .next()?
-        .trim()
-        .to_string();
-    Some(match key.as_str() {
-        "suite" | "profile" => "suite",
-        "lab" => "lab",
-        "person_id" | "id" if text.contains("\nperson_id:") => "identity",
-        "id" => "device",
-        _ => "suite",
-    })
-}
-
-fn yaml_under(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_dir() {
-        if let Ok(rd) = std::fs::read_dir(p) {
-            let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            v.sort();
-            for q in v {
-                yaml_under(&q, out);
-            }
-        }
-    } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-        out.push(p.to_path_buf());
-    }
-}
-
-/// `mynacert validate`: every file checked, every problem printed, exit 2 if any.
-pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
-    let paths: Vec<PathBuf> = if paths.is_empty() {
-        vec![root.join("suites"), root.join("devices")]
-    } else {
-        paths.to_vec()
-    };
-    let mut files = Vec::new();
-    for p in &paths {
-        if !p.exists() {
-            return Err(CliError::Invalid(format!(
-                "{}: no such file or directory",
-                p.display()
-            )));
-        }
-        yaml_under(p, &mut files);
-    }
-    let mut suites = Vec::new();
-    let mut problems = Vec::new();
-    let mut checked = 0;
-    let profiles = load_profiles(&root.join("devices").join("models")).unwrap_or_default();
-    for f in &files {
-        checked += 1;
-        let r = match kind_of(f) {
-            Some("lab") => load_yaml_file::<LabFile>(f).map(|lab| {
-                for p in lab.problems(&profiles) {
-                    problems.push(format!("{}: {p}", f.display()));
-                }
-            }),
-            Some("identity") => load_yaml_file::<crate::identity::Identity>(f).map(|_| ()),
-            Some("device") => load_yaml_file::<DeviceProfile>(f).map(|_| ()),
-            _ => {
-                suites.push(f.clone());
-                Ok(())
-            }
-        };
-        if let Err(e) = r {
-            problems.push(e.to_string());
-        }
-    }
-    if !suites.is_empty()
-        && let Err(e) = load_suites(root, &suites)
-    {
-        problems.push(e.to_string());
-    }
-    if problems.is_empty() {
-        println!("{checked} file(s) valid");
-        Ok(0)
-    } else {
-        for p in &problems {
-            eprintln!("{p}");
-        }
-        Err(CliError::Reported(format!(
-            "{checked} file(s) checked, {} problem(s)",
-            problems.len()
-        )))
-    }
 }
 
 /// Everything a run needs, loaded and validated.
@@ -250,6 +176,7 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
         file: lab_file,
         profiles,
         identities,
+        ..
     } = {
         let loaded = load_lab(root, &args.lab)?;
         loaded.check()?;

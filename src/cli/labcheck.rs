@@ -64,6 +64,7 @@ pub fn check(root: &Path, args: &CheckArgs) -> Result<i32, CliError> {
         file,
         profiles,
         identities,
+        ..
     } = loaded;
     let env = AdbEnv::from_process().map_err(CliError::Invalid)?;
     let mut lab = BenchLab::build(&file, &profiles, identities, root, &env)

@@ -10,6 +10,7 @@ pub mod reader;
 pub mod results;
 pub mod serve;
 mod serve_control;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -115,7 +116,7 @@ pub fn main() -> i32 {
     let root = commands::project_root(cli.root.as_deref());
     let r = match cli.command {
         Command::Run(args) => commands::run(&root, &args),
-        Command::Validate { paths } => commands::validate(&root, &paths),
+        Command::Validate { paths } => validate::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),
         Command::Report(a) => results::report(&a),
         Command::Keygen(a) => results::keygen(&a),

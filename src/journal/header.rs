@@ -39,13 +39,20 @@ pub fn start_run(
     std::fs::create_dir(&suites_dir)?;
     let mut suites = Vec::new();
     for (id, path) in suite_files(set) {
-        // The bytes copied are the bytes digested: what the bundle carries is what was hashed.
         let bytes = std::fs::read(&path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| format!("{id}.yaml"));
-        std::fs::write(suites_dir.join(&name), &bytes)?;
+        // The copy has literal secrets (`password: ABC123`) replaced by a marker, lines unchanged. The
+        // digest stays the SHA-256 of the ORIGINAL file: it names the suite as its authors wrote it, the
+        // same in every run and lab; for a suite without literal secrets (every shipped one) the copy is
+        // byte for byte the original and hashes to it.
+        let copy = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(crate::scenario::secrets::redact)
+            .map(String::into_bytes);
+        std::fs::write(suites_dir.join(&name), copy.as_deref().unwrap_or(&bytes))?;
         suites.push(SuiteRecord {
             id,
             file: format!("suites/{name}"),

@@ -68,9 +68,17 @@ fn two() -> usize {
 }
 
 impl LabFile {
-    /// Loads and checks a lab file.
+    /// Loads a lab file (the first problem of its shape; [`LabFile::read`] has every one).
     pub fn load(path: &Path) -> Result<LabFile, LoadError> {
         load_yaml_file(path)
+    }
+
+    /// Reads a lab file with its source (for positions); every problem of its shape.
+    pub fn read(path: &Path) -> Result<(LabFile, String), Vec<LoadError>> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| vec![LoadError::file(path, format!("cannot read: {e}"))])?;
+        let file = crate::scenario::parse::parse_all(path, &source, &crate::scenario::help::LAB)?;
+        Ok((file, source))
     }
 
     /// What is wrong beyond the YAML's shape: unknown model profiles, readers naming no unit or
@@ -162,34 +170,6 @@ impl LabFile {
     }
 }
 
-/// Loads every model profile under `dir` (`*.yaml`), sorted by id. The file stem must equal the `id`.
-pub fn load_profiles(dir: &Path) -> Result<Vec<Arc<DeviceProfile>>, Vec<LoadError>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for path in yaml_files(dir).map_err(|e| vec![e])? {
-        match load_yaml_file::<DeviceProfile>(&path) {
-            Ok(p) => {
-                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-                if p.id != stem {
-                    errors.push(LoadError::file(
-                        &path,
-                        format!("profile id `{}` differs from the file name `{stem}`", p.id),
-                    ));
-                } else {
-                    out.push(Arc::new(p));
-                }
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
 /// Loads the named identities from `fixtures/identities/`.
 pub fn load_identities(fixtures: &Path, ids: &[String]) -> Result<Vec<Identity>, Vec<LoadError>> {
     let mut out = Vec::new();
@@ -208,17 +188,6 @@ pub fn load_identities(fixtures: &Path, ids: &[String]) -> Result<Vec<Identity>,
     }
 }
 
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| LoadError::file(dir, format!("cannot read directory: {e}")))?;
-    let mut files: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 /// Reads and parses one YAML file into `T` (unknown keys refused; errors name file:line:column).
 pub fn load_yaml_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
     let source = std::fs::read_to_string(path)
@@ -232,7 +201,7 @@ mod tests {
 
     fn profiles() -> Vec<Arc<DeviceProfile>> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        load_profiles(&root.join("devices/models")).unwrap_or_default()
+        super::super::load_profiles(&root.join("devices/models")).unwrap_or_default()
     }
 
     fn bench(extra: &str) -> LabFile {

@@ -6,11 +6,15 @@ pub mod bench;
 #[cfg(test)]
 mod bench_tests;
 mod inventory;
+pub mod profiles;
 pub mod provision;
+mod units;
 pub mod virtual_lab;
 mod world;
 
-pub use inventory::{LabFile, LabKind, load_identities, load_profiles, load_yaml_file};
+pub use inventory::{LabFile, LabKind, load_identities, load_yaml_file};
+pub use profiles::{ModelFile, check_models, load_profiles};
+pub use units::check_units;
 
 use crate::identity::Identity;
 use crate::phone::PhoneDriver;

@@ -64,7 +64,7 @@ fn a_copied_profile_with_a_defect_leaves_the_original_model_verdict_alone() {
     let identities = load_identities(&root().join("fixtures"), &file.identities).unwrap();
     let mut lab =
         VirtualLab::build(&file, &profiles, identities, &root().join("fixtures")).unwrap();
-    let ctx = ValidationContext::with_fixture_dir(&root().join("fixtures/identities")).unwrap();
+    let ctx = ValidationContext::from_identities_dir(&root().join("fixtures/identities")).unwrap();
     let set = load_paths(&[root().join("suites")], &ctx).unwrap();
     let (suite, sc) = set
         .all()

@@ -186,22 +186,41 @@ fn render_snippet(source: &str, pos: Pos) -> Option<String> {
 /// Widest part of a source line shown in a snippet, in characters.
 const SNIPPET_WIDTH: usize = 100;
 
-/// Values written literally after a `password:` key (not `${…}` templates): they are secrets.
+/// Values written literally after a `password:` or PIN key (`pin:`, `auth_pin:`; not `verify-pin:`), other
+/// than `${…}` templates and the PIN kinds `auth`/`sign`: they are secrets.
 pub(crate) fn literal_secrets(source: &str) -> SecretSet {
     let mut set = SecretSet::new();
     for line in source.lines() {
-        let mut rest = line;
-        while let Some((_, after)) = rest.split_once("password:") {
-            let value = after
-                .split([',', '}', '#'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches(|c| c == '"' || c == '\'');
-            if !value.is_empty() && !value.starts_with("${") {
-                set.add(&Secret::new(value));
+        for key in ["password:", "pin:"] {
+            let mut from = 0;
+            while let Some(i) = line.get(from..).and_then(|r| r.find(key)) {
+                let at = from + i;
+                from = at + key.len();
+                let before = line.get(..at).and_then(|b| b.chars().next_back());
+                if key == "pin:"
+                    && before.is_some_and(|c| c != '_' && (c.is_alphanumeric() || c == '-'))
+                {
+                    continue;
+                }
+                let value = line
+                    .get(from..)
+                    .unwrap_or("")
+                    .split([',', '}', '#'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches(|c| c == '"' || c == '\'');
+                let kind = key == "pin:"
+                    && before.is_none_or(|c| c != '_')
+                    && matches!(value, "auth" | "sign");
+                if !value.is_empty()
+                    && !value.starts_with("${")
+                    && !value.starts_with(['{', '['])
+                    && !kind
+                {
+                    set.add(&Secret::new(value));
+                }
             }
-            rest = after;
         }
     }
     set
@@ -247,6 +266,11 @@ mod tests {
         assert!(literal_secrets("password: \"${holder.phone_sign_password}\"").is_empty());
         assert_eq!(
             literal_secrets("password: ABC123 # c\npassword: 'XYZ'").len(),
+            2
+        );
+        assert!(literal_secrets("- verify-pin: { on: phone, identity: h, pin: auth }").is_empty());
+        assert_eq!(
+            literal_secrets("card: { auth_pin: \"4821\", pin: 9999 }").len(),
             2
         );
     }

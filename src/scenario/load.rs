@@ -1,10 +1,11 @@
 //! Loading suite files and the certification profile from disk, then validating the whole set.
 
 use super::error::{LoadError, LoadErrors, Pos};
+use super::help;
 use super::model::{CertificationProfile, Scenario, Suite};
 use super::parse::{self, MAX_FILE_BYTES, ProfileSpans, SuiteSpans, TopKeys, pos_of};
 use super::suggest::did_you_mean;
-use super::validate::{ValidationContext, validate_suite};
+use super::validate::{TakenSuite, ValidationContext, validate_suite};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -110,8 +111,8 @@ struct SuiteFile {
     spans: SuiteSpans,
 }
 
-fn parse_suite(path: &Path, source: String, digest: String) -> Result<SuiteFile, LoadError> {
-    let suite: Suite = parse::parse(path, &source)?;
+fn parse_suite(path: &Path, source: String, digest: String) -> Result<SuiteFile, Vec<LoadError>> {
+    let suite: Suite = parse::parse_all(path, &source, &help::SUITE)?;
     let spans = parse::parse_lenient::<SuiteSpans>(&source).unwrap_or_default();
     Ok(SuiteFile {
         loaded: LoadedSuite {
@@ -128,13 +129,13 @@ fn parse_suite(path: &Path, source: String, digest: String) -> Result<SuiteFile,
 /// is returned. Use [`load_paths`] to get every problem of a whole set.
 pub fn load_suite(path: &Path) -> Result<LoadedSuite, LoadError> {
     let (source, digest) = read_source(path)?;
-    let file = parse_suite(path, source, digest)?;
+    let file = parse_suite(path, source, digest).map_err(|e| first_of(path, e))?;
     let errors = validate_suite(
         path,
         &file.source,
         &file.loaded.suite,
         &file.spans,
-        &ValidationContext::default(),
+        &ValidationContext::without_fixtures(),
     );
     match errors.into_iter().next() {
         Some(e) => Err(e),
@@ -145,7 +146,37 @@ pub fn load_suite(path: &Path) -> Result<LoadedSuite, LoadError> {
 /// Loads the certification profile (its ids are checked only by [`load_paths`]).
 pub fn load_profile(path: &Path) -> Result<CertificationProfile, LoadError> {
     let (source, _) = read_source(path)?;
-    parse::parse(path, &source)
+    parse::parse_all(path, &source, &help::SUITE).map_err(|e| first_of(path, e))
+}
+
+fn first_of(path: &Path, errors: Vec<LoadError>) -> LoadError {
+    errors
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| LoadError::file(path, "invalid file"))
+}
+
+/// The suite ids declared by the suite files under `dir` (read leniently: a file that does not parse
+/// declares nothing here; validating it says why).
+pub fn suite_ids_under(dir: &Path) -> Vec<TakenSuite> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for path in expand(&[dir.to_path_buf()], &mut errors) {
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Some(spans) = parse::parse_lenient::<SuiteSpans>(&source) else {
+            continue;
+        };
+        if let Some(id) = &spans.suite {
+            out.push(TakenSuite {
+                id: id.value.clone(),
+                pos: pos_of(id).unwrap_or(Pos::START),
+                path,
+            });
+        }
+    }
+    out
 }
 
 /// Expands files and directories (recursively, `*.yaml`/`*.yml`, sorted) into files.
@@ -212,7 +243,7 @@ pub fn load_paths(paths: &[PathBuf], ctx: &ValidationContext) -> Result<SuiteSet
         let is_profile =
             parse::parse_lenient::<TopKeys>(&source).is_some_and(|k| k.0.contains_key("profile"));
         if is_profile {
-            match parse::parse::<CertificationProfile>(&path, &source) {
+            match parse::parse_all::<CertificationProfile>(&path, &source, &help::SUITE) {
                 Ok(p) => {
                     if let Some((first, _, _)) = &profile {
                         errors.push(LoadError::new(
@@ -229,7 +260,7 @@ pub fn load_paths(paths: &[PathBuf], ctx: &ValidationContext) -> Result<SuiteSet
                         profile = Some((path, p, source));
                     }
                 }
-                Err(e) => errors.push(e),
+                Err(e) => errors.extend(e),
             }
             continue;
         }
@@ -245,12 +276,12 @@ pub fn load_paths(paths: &[PathBuf], ctx: &ValidationContext) -> Result<SuiteSet
                 suites.push(file);
             }
             Err(e) => {
-                errors.push(e);
+                errors.extend(e);
                 failed_suites += 1;
             }
         }
     }
-    check_suite_ids(&suites, &mut errors);
+    check_suite_ids(&suites, &ctx.project_suites, &mut errors);
     let set = SuiteSet {
         suites: suites.into_iter().map(|f| f.loaded).collect(),
         profile: None,
@@ -266,23 +297,45 @@ pub fn load_paths(paths: &[PathBuf], ctx: &ValidationContext) -> Result<SuiteSet
     }
 }
 
-fn check_suite_ids(suites: &[SuiteFile], errors: &mut Vec<LoadError>) {
+fn check_suite_ids(suites: &[SuiteFile], taken: &[TakenSuite], errors: &mut Vec<LoadError>) {
+    // The project's files that are loaded here are checked among the loaded ones, not against themselves.
+    let loaded: Vec<PathBuf> = suites
+        .iter()
+        .filter_map(|f| f.loaded.path.canonicalize().ok())
+        .collect();
+    let taken: Vec<&TakenSuite> = taken
+        .iter()
+        .filter(|t| t.path.canonicalize().map_or(true, |p| !loaded.contains(&p)))
+        .collect();
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     for f in suites {
         let id = f.loaded.suite.suite.as_str();
+        let pos = f
+            .spans
+            .suite
+            .as_ref()
+            .and_then(pos_of)
+            .unwrap_or(Pos::START);
         if let Some(first) = seen.get(id) {
-            let pos = f
-                .spans
-                .suite
-                .as_ref()
-                .and_then(pos_of)
-                .unwrap_or(Pos::START);
             errors.push(LoadError::new(
                 &f.loaded.path,
                 Some(&f.source),
                 pos,
                 format!("duplicate suite id `{id}` (also in {})", first.display()),
                 None,
+            ));
+        } else if let Some(t) = taken.iter().find(|t| t.id == id) {
+            errors.push(LoadError::new(
+                &f.loaded.path,
+                Some(&f.source),
+                pos,
+                format!(
+                    "suite id `{id}` is already taken by {}:{}:{}",
+                    t.path.display(),
+                    t.pos.line,
+                    t.pos.column
+                ),
+                Some("suite ids are unique across the project: choose another `suite:` id".into()),
             ));
         } else {
             seen.insert(id, &f.loaded.path);

@@ -3,7 +3,7 @@
 //! Also a second, lenient pass that records where things are ([`SuiteSpans`]) for the validator.
 
 use super::error::{LoadError, Pos};
-use super::suggest;
+use super::help::{self, FileHelp};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_saphyr::{Error as YamlError, MessageFormatter, Spanned, UserMessageFormatter};
@@ -45,40 +45,18 @@ pub fn parse_lenient<T: DeserializeOwned>(source: &str) -> Option<T> {
     serde_saphyr::from_str_with_options(source, options()).ok()
 }
 
-/// What a list of valid names is a list of, for messages ("unknown step", "unknown rule", …).
-fn noun_for(expected: &[&str]) -> &'static str {
-    let has = |s: &str| expected.contains(&s);
-    if has("provision") && has("expect-se") {
-        "step"
-    } else if has("phone") && has("identity") && expected.len() == 2 {
-        "role kind"
-    } else if has("R1") && has("R10") {
-        "rule"
-    } else if expected == ["sign", "auth"] {
-        "certificate kind"
-    } else if expected == ["auth", "sign"] {
-        "PIN kind"
-    } else if has("provisioning") && has("suspension-help") {
-        "feature"
-    } else if has("airplane") {
-        "network mode"
-    } else if has("subject") && has("reference") {
-        "model"
-    } else if has("right") && has("query") {
-        "PIN value"
-    } else if has("valid") && has("revoked") {
-        "certificate status"
-    } else if has("not-installed") {
-        "app state"
-    } else if has("off") && has("on") && expected.len() == 2 {
-        "power state"
-    } else {
-        "value"
-    }
-}
-
 /// Converts a serde-saphyr error into a [`LoadError`] at its location.
 pub fn convert(path: &Path, source: &str, err: &YamlError) -> LoadError {
+    convert_with(path, source, err, None)
+}
+
+/// [`convert`], with the descriptions of `help` for missing keys.
+pub fn convert_with(
+    path: &Path,
+    source: &str,
+    err: &YamlError,
+    help: Option<&FileHelp>,
+) -> LoadError {
     let pos = err
         .location()
         .and_then(|l| Pos::from_location(&l))
@@ -86,25 +64,58 @@ pub fn convert(path: &Path, source: &str, err: &YamlError) -> LoadError {
     let (message, hint) = match err.without_snippet() {
         YamlError::SerdeUnknownVariant {
             variant, expected, ..
-        } => {
-            let noun = noun_for(expected);
-            let hint = suggest::did_you_mean(variant, expected.iter().copied())
-                .or_else(|| Some(format!("expected one of: {}", expected.join(", "))));
-            (format!("unknown {noun} `{variant}`"), hint)
-        }
+        } => help::unknown_variant(variant, expected),
         YamlError::SerdeUnknownField {
             field, expected, ..
-        } => {
-            let hint = suggest::did_you_mean(field, expected.iter().copied())
-                .or_else(|| Some(format!("valid keys here: {}", expected.join(", "))));
-            (format!("unknown key `{field}`"), hint)
-        }
-        YamlError::SerdeMissingField { field, .. } => (format!("missing key `{field}`"), None),
+        } => help::unknown_key(field, expected),
+        YamlError::SerdeMissingField { field, .. } => (
+            format!("missing key `{field}`"),
+            help.and_then(|h| h.describe(field)).map(str::to_string),
+        ),
         YamlError::Budget { breach, .. } => (budget_message(breach), None),
         YamlError::MultipleDocuments { .. } => (ONE_DOCUMENT.to_string(), None),
         _ => (user_message(err), None),
     };
     LoadError::new(path, Some(source), pos, message, hint)
+}
+
+/// True for a file with nothing but blank lines and comments.
+pub fn is_blank(source: &str) -> bool {
+    source.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    })
+}
+
+/// Parses `source` as `T`, a file of the kind `help` describes. On failure, every problem of the file
+/// (see [`super::recover`]), in position order, each at its `file:line:column`.
+pub fn parse_all<T: DeserializeOwned>(
+    path: &Path,
+    source: &str,
+    help: &FileHelp,
+) -> Result<T, Vec<LoadError>> {
+    if is_blank(source) {
+        return Err(vec![LoadError::new(
+            path,
+            Some(source),
+            Pos::START,
+            help.empty_message(),
+            Some(help.example.to_string()),
+        )]);
+    }
+    let err = match serde_saphyr::from_str_with_options(source, options()) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let all = super::recover::check_all::<T>(path, source, help);
+    // The strict parser has the last word: when the tree pass finds nothing (a YAML syntax error, or a
+    // rule only the strict parser knows, such as a key written twice in a mapping), its problem is the
+    // one reported. Otherwise the tree pass's problems stand for it (its words and positions for the
+    // same problem can differ), and whatever else the strict parser knows shows once they are fixed.
+    if all.is_empty() {
+        return Err(vec![convert_with(path, source, &err, Some(help))]);
+    }
+    Err(all)
 }
 
 const ONE_DOCUMENT: &str = "a suite file holds one YAML document (found a `---` separator)";

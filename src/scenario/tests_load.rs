@@ -21,7 +21,8 @@ fn suite(roles: &str, step: &str) -> String {
 
 fn ctx() -> ValidationContext {
     ValidationContext {
-        identity_fixtures: vec!["taro".into(), "hanako".into()],
+        identity_fixtures: Some(vec!["taro".into(), "hanako".into()]),
+        project_suites: Vec::new(),
     }
 }
 
@@ -350,10 +351,10 @@ fn suites_dir() -> PathBuf {
 #[test]
 fn shipped_suites_load_and_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures/identities")).unwrap();
+    let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities")).unwrap();
     assert_eq!(
         ctx.identity_fixtures,
-        vec!["hanako".to_string(), "taro".to_string()]
+        Some(vec!["hanako".to_string(), "taro".to_string()])
     );
     let set = match load_paths(&[suites_dir()], &ctx) {
         Ok(set) => set,
@@ -460,4 +461,39 @@ fn rendered_error_looks_like_the_spec() {
     assert_eq!(lines.next(), Some("   |         ^"));
     assert_eq!(lines.next(), Some("  hint: did you mean `provision`?"));
     assert_eq!(lines.next(), None);
+}
+
+#[test]
+fn identities_come_from_the_identities_dir_and_none_there_is_an_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `fixtures/` itself holds no identity: naming it by mistake must not switch the check off.
+    let e = ValidationContext::from_identities_dir(&root.join("fixtures")).unwrap_err();
+    assert!(e.message.contains("no identity fixture"), "{e}");
+    let empty = tempfile::tempdir().unwrap();
+    assert!(ValidationContext::from_identities_dir(empty.path()).is_err());
+    assert!(ValidationContext::from_identities_dir(&empty.path().join("nope")).is_err());
+}
+
+#[test]
+fn an_empty_list_of_known_fixtures_refuses_every_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.yaml");
+    std::fs::write(&path, suite(STD_ROLES, "- reboot: { on: phone }")).unwrap();
+    let ctx = ValidationContext {
+        identity_fixtures: Some(Vec::new()),
+        project_suites: Vec::new(),
+    };
+    let e = load_paths(&[path], &ctx).unwrap_err();
+    assert_eq!(e.len(), 1, "{e}");
+    assert!(
+        e.0[0].message.contains("unknown identity fixture `taro`"),
+        "{e}"
+    );
+    assert!(
+        e.0[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("no identity fixture is known")),
+        "{e}"
+    );
 }

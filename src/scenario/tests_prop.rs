@@ -23,7 +23,8 @@ fn load_text(text: &str) {
     let _ = super::load::load_suite(&path);
     let _ = super::load::load_profile(&path);
     let ctx = super::ValidationContext {
-        identity_fixtures: vec!["taro".into()],
+        identity_fixtures: Some(vec!["taro".into()]),
+        project_suites: Vec::new(),
     };
     if let Err(errors) = super::load::load_paths(&[path], &ctx) {
         for e in errors.iter() {

@@ -10,7 +10,7 @@ use super::vars::{Piece, parse_template};
 use crate::profile::CAPABILITIES;
 use crate::types::PinKind;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Every app error class an `expect-error` may name.
 pub const ERROR_CLASSES: [&str; 7] = [
@@ -31,28 +31,59 @@ const EXCLUSIVE: [(&str, &str); 3] = [
 ];
 
 /// What the validator knows beyond the files.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ValidationContext {
-    /// Known identity fixture ids; empty = don't check fixtures.
-    pub identity_fixtures: Vec<String>,
+    /// Known identity fixture ids (`fixtures/identities/*.yaml`). `None` only where a file is checked on
+    /// its own ([`super::load_suite`]); an empty list refuses every fixture.
+    pub identity_fixtures: Option<Vec<String>>,
+    /// Suite ids taken by the project's suite files (`suites/`): a file loaded beside them must not reuse
+    /// one. Files that are themselves being loaded are left out when loading.
+    pub project_suites: Vec<TakenSuite>,
+}
+
+/// A suite id and where it is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenSuite {
+    pub id: String,
+    pub path: PathBuf,
+    pub pos: Pos,
 }
 
 impl ValidationContext {
-    /// A context whose fixtures are the `*.yaml` stems in `dir` (e.g. `fixtures/identities`).
-    pub fn with_fixture_dir(dir: &Path) -> std::io::Result<ValidationContext> {
+    /// A context whose fixtures are the `*.yaml` stems in `dir`, the identities directory
+    /// (`fixtures/identities`). A directory without any identity is an error: no fixture could be checked.
+    pub fn from_identities_dir(dir: &Path) -> Result<ValidationContext, LoadError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            LoadError::file(dir, format!("cannot read the identities directory: {e}"))
+        })?;
         let mut ids = Vec::new();
-        for entry in std::fs::read_dir(dir)? {
-            let p = entry?.path();
+        for entry in entries.filter_map(Result::ok) {
+            let p = entry.path();
             if p.extension().is_some_and(|e| e == "yaml")
                 && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
             {
                 ids.push(stem.to_string());
             }
         }
+        if ids.is_empty() {
+            return Err(LoadError::file(
+                dir,
+                "no identity fixture (*.yaml) here: scenarios' `identity: { fixture: … }` could name none",
+            ));
+        }
         ids.sort();
         Ok(ValidationContext {
-            identity_fixtures: ids,
+            identity_fixtures: Some(ids),
+            project_suites: Vec::new(),
         })
+    }
+
+    /// A context that checks no fixture, for a file checked on its own.
+    pub fn without_fixtures() -> ValidationContext {
+        ValidationContext {
+            identity_fixtures: None,
+            project_suites: Vec::new(),
+        }
     }
 }
 
@@ -184,15 +215,23 @@ fn check_roles(
                 let Some(fixture) = &who.fixture else {
                     continue;
                 };
-                let known = &ctx.identity_fixtures;
-                if !known.is_empty() && !known.contains(fixture) {
+                let Some(known) = &ctx.identity_fixtures else {
+                    continue;
+                };
+                if !known.contains(fixture) {
                     let pos = rs
                         .and_then(|r| r.identity.as_ref())
                         .and_then(|i| i.fixture.as_ref())
                         .and_then(pos_of)
                         .unwrap_or(name_pos);
-                    let hint = did_you_mean(fixture, known.iter().map(String::as_str))
-                        .or_else(|| Some(format!("known fixtures: {}", known.join(", "))));
+                    let hint =
+                        did_you_mean(fixture, known.iter().map(String::as_str)).or_else(|| {
+                            Some(if known.is_empty() {
+                                "no identity fixture is known (fixtures/identities/)".to_string()
+                            } else {
+                                format!("known fixtures: {}", known.join(", "))
+                            })
+                        });
                     sink.push(pos, format!("unknown identity fixture `{fixture}`"), hint);
                 }
             }

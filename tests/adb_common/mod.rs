@@ -24,7 +24,8 @@ pub struct Fleet {
 
 pub fn fleet_with(profiles: Vec<Arc<DeviceProfile>>) -> Fleet {
     let root = root();
-    let ctx = ValidationContext::with_fixture_dir(&root.join("fixtures")).expect("fixtures");
+    let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities"))
+        .expect("fixtures");
     let set = load_paths(&[root.join("suites")], &ctx).expect("suites");
     let lab_file = LabFile::load(&root.join("devices/lab.yaml")).expect("lab file");
     let identities =
