@@ -14,21 +14,38 @@ pub fn notice(lang: &str) -> &'static str {
     if lang == "ja" { NOTICE_JA } else { NOTICE_EN }
 }
 
-/// Display name of a carrier id; unknown ids are shown as they are.
-// TODO: use crate::carrier once merged
+/// Display name of a carrier id from the project's carriers file (`devices/carriers.yaml`, the one
+/// place carrier names are written; built into the binary); unknown ids are shown as they are.
 pub fn carrier_name(id: &str, lang: &str) -> String {
-    let ja = lang == "ja";
-    match id {
-        "docomo" if ja => "NTTドコモ",
-        "docomo" => "NTT docomo",
-        "au" => "au",
-        "softbank" if ja => "ソフトバンク",
-        "softbank" => "SoftBank",
-        "rakuten" if ja => "楽天モバイル",
-        "rakuten" => "Rakuten Mobile",
-        other => other,
+    static KNOWN: std::sync::OnceLock<Option<crate::carrier::Carriers>> = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(|| {
+        crate::carrier::Carriers::parse(
+            std::path::Path::new("devices/carriers.yaml"),
+            include_str!("../../devices/carriers.yaml"),
+        )
+        .ok()
+    });
+    let lang = if lang == "ja" {
+        crate::carrier::Lang::Ja
+    } else {
+        crate::carrier::Lang::En
+    };
+    known
+        .as_ref()
+        .and_then(|c| c.display_name(id, lang))
+        .unwrap_or(id)
+        .to_string()
+}
+
+#[cfg(test)]
+mod carrier_names {
+    #[test]
+    fn carrier_names_come_from_the_carriers_file() {
+        assert_eq!(super::carrier_name("docomo", "ja"), "NTTドコモ");
+        assert_eq!(super::carrier_name("softbank", "en"), "SoftBank");
+        assert_eq!(super::carrier_name("ymobile", "ja"), "ワイモバイル");
+        assert_eq!(super::carrier_name("mystery", "ja"), "mystery");
     }
-    .to_string()
 }
 
 /// Column headers.
