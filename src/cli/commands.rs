@@ -3,8 +3,9 @@
 use super::RunArgs;
 use crate::carrier::Carriers;
 use crate::lab::bench::BenchLab;
+use crate::lab::profiles::load_profiles_from;
 use crate::lab::virtual_lab::VirtualLab;
-use crate::lab::{Lab, LabFile, LabKind, check_units, load_identities, load_profiles};
+use crate::lab::{Lab, LabFile, LabKind, check_units, load_identities};
 use crate::profile::DeviceProfile;
 use crate::report::verdict::{ModelVerdict, Verdict, exit_code};
 use crate::report::{ConsoleReporter, new_run_id, render_table};
@@ -93,19 +94,34 @@ impl LoadedLab {
     }
 }
 
-/// Loads the lab file `lab` (relative to `root` unless absolute), the model profiles and its identities.
-pub fn load_lab(root: &Path, lab: &Path) -> Result<LoadedLab, CliError> {
+/// Loads the lab file `lab` (relative to `root` unless absolute), the model profiles — the project's
+/// `devices/models/`, the lab file's `profiles:`, then `devices` (`--devices`, files or directories
+/// anywhere) — and its identities.
+pub fn load_lab(root: &Path, lab: &Path, devices: &[PathBuf]) -> Result<LoadedLab, CliError> {
     let path = if lab.is_absolute() {
         lab.to_path_buf()
     } else {
         root.join(lab)
     };
     let (file, source) = LabFile::read(&path).map_err(|e| invalid_all(&e))?;
-    let profiles =
-        load_profiles(&root.join("devices").join("models")).map_err(|e| invalid_all(&e))?;
+    let carriers = Carriers::load(root).map_err(|e| invalid_all(&e))?;
+    let mut places = vec![root.join("devices").join("models")];
+    places.extend(
+        file.profile_paths(&path, &source)
+            .map_err(|e| invalid_all(&e))?,
+    );
+    for d in devices {
+        if !d.exists() {
+            return Err(CliError::Invalid(format!(
+                "--devices {}: no such file or directory",
+                d.display()
+            )));
+        }
+        places.push(d.clone());
+    }
+    let profiles = load_profiles_from(&places, &carriers).map_err(|e| invalid_all(&e))?;
     let identities =
         load_identities(&root.join("fixtures"), &file.identities).map_err(|e| invalid_all(&e))?;
-    let carriers = Carriers::load(root).map_err(|e| invalid_all(&e))?;
     Ok(LoadedLab {
         path,
         file,
@@ -149,6 +165,39 @@ fn load_suites(root: &Path, paths: &[PathBuf]) -> Result<SuiteSet, CliError> {
     load_paths(&paths, &ctx).map_err(|e| CliError::Invalid(errors_to_string(&e)))
 }
 
+/// The project's suites (with the certification profile) and the suite files or directories of `--suite`
+/// (anywhere); a path inside the project's `suites/` is not loaded twice. Returns the set and the files
+/// that came from `--suite`.
+fn load_run_suites(root: &Path, extra: &[PathBuf]) -> Result<(SuiteSet, Vec<PathBuf>), CliError> {
+    let project = root.join("suites");
+    let inside = |p: &Path| {
+        let c = |q: &Path| q.canonicalize().unwrap_or_else(|_| q.to_path_buf());
+        c(p).starts_with(c(&project))
+    };
+    let mut paths = vec![project.clone()];
+    for p in extra {
+        if !p.exists() {
+            return Err(CliError::Invalid(format!(
+                "--suite {}: no such file or directory",
+                p.display()
+            )));
+        }
+        if !inside(p) {
+            paths.push(p.clone());
+        }
+    }
+    let set = load_suites(root, &paths)?;
+    let canon = |q: &Path| q.canonicalize().unwrap_or_else(|_| q.to_path_buf());
+    let wanted: Vec<PathBuf> = extra.iter().map(|p| canon(p)).collect();
+    let from_extra = set
+        .suites
+        .iter()
+        .map(|l| canon(&l.path))
+        .filter(|f| wanted.iter().any(|w| f.starts_with(w)))
+        .collect();
+    Ok((set, from_extra))
+}
+
 /// `mynacert list`.
 pub fn list(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
     let set = load_suites(root, paths)?;
@@ -170,7 +219,7 @@ pub struct Prepared {
 
 /// Loads suites, profiles, the lab, and plans jobs (public for tests and benches).
 pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
-    let set = load_suites(root, &[])?;
+    let (set, given) = load_run_suites(root, &args.suites)?;
     let LoadedLab {
         path: lab_path,
         file: lab_file,
@@ -178,7 +227,7 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
         identities,
         ..
     } = {
-        let loaded = load_lab(root, &args.lab)?;
+        let loaded = load_lab(root, &args.lab, &args.devices)?;
         loaded.check()?;
         loaded
     };
@@ -251,7 +300,7 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
             Box::new(lab)
         }
     };
-    let jobs = plan_jobs(&set, &profiles, args)?;
+    let jobs = plan_jobs(&set, &given, &profiles, args)?;
     Ok(Prepared {
         set,
         profiles,
@@ -262,12 +311,19 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
     })
 }
 
+/// The jobs of a run: `--scenario` ids, else every scenario of the `--suite` files (`given`), else
+/// `--all`, else the certification set that decides each model; narrowed by `--model` and `--tag`.
 fn plan_jobs(
     set: &SuiteSet,
+    given: &[PathBuf],
     profiles: &[Arc<DeviceProfile>],
     args: &RunArgs,
 ) -> Result<Vec<Job>, CliError> {
     let profile = set.profile.as_ref().map(|(_, p)| p);
+    let from_given = |l: &crate::scenario::LoadedSuite| {
+        let c = l.path.canonicalize().unwrap_or_else(|_| l.path.clone());
+        given.contains(&c)
+    };
     let mut jobs = Vec::new();
     for model in profiles {
         if !args.models.is_empty() && !args.models.contains(&model.id) {
@@ -279,6 +335,8 @@ fn plan_jobs(
                 args.scenarios
                     .iter()
                     .any(|s| s == &full || s == &suite.suite.suite)
+            } else if !args.suites.is_empty() && !args.all {
+                from_given(suite)
             } else if args.all || profile.is_none() {
                 true
             } else {

@@ -51,7 +51,7 @@ fn check_authority(lab: &mut BenchLab) -> Result<String, LabError> {
 
 /// `mynacert lab check`.
 pub fn check(root: &Path, args: &CheckArgs) -> Result<i32, CliError> {
-    let loaded = load_lab(root, &args.lab)?;
+    let loaded = load_lab(root, &args.lab, &[])?;
     if loaded.file.kind != LabKind::Bench {
         return Err(CliError::Invalid(format!(
             "{}: `lab check` checks a bench (`kind: bench`); the virtual lab has no wiring to check",

@@ -78,6 +78,13 @@ pub struct RunArgs {
     /// Run every scenario of every suite, not just the certification profile's.
     #[arg(long)]
     pub all: bool,
+    /// A suite file or a directory of them, anywhere, loaded with the project's suites; repeatable. Without
+    /// `--scenario`, `--tag` or `--all`, the run is every scenario of these files.
+    #[arg(long = "suite", value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+    /// Model profiles outside `devices/models/`: a profile file or a directory of them; repeatable.
+    #[arg(long = "devices", value_name = "PATH")]
+    pub devices: Vec<PathBuf>,
     /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
     #[arg(long, default_value_t = 0)]
     pub retries: u32,

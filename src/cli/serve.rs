@@ -78,7 +78,7 @@ pub fn load_virtual_lab(root: &Path, lab: &Path) -> Result<VirtualLab, CliError>
 
 /// [`load_virtual_lab`], with the lab file it was built from.
 pub fn load_virtual_lab_file(root: &Path, lab: &Path) -> Result<(VirtualLab, LabFile), CliError> {
-    let l = super::commands::load_lab(root, lab)?;
+    let l = super::commands::load_lab(root, lab, &[])?;
     let built = VirtualLab::build(&l.file, &l.profiles, l.identities, &root.join("fixtures"))
         .map_err(|e| CliError::Infra(format!("virtual lab: {e}")))?;
     Ok((built, l.file))

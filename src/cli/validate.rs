@@ -4,7 +4,7 @@
 
 use super::commands::{CliError, validation_context};
 use crate::carrier::{CARRIERS_FILE, Carriers};
-use crate::lab::profiles::read_models;
+use crate::lab::profiles::{load_profiles_from, read_models};
 use crate::lab::{LabFile, ModelFile, check_models, check_units};
 use crate::profile::DeviceProfile;
 use crate::scenario::{LoadError, ValidationContext, help, load_paths, parse, secrets};
@@ -126,6 +126,20 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
             for f in &labs {
                 match LabFile::read(f) {
                     Ok((file, source)) => {
+                        // Profiles the lab file keeps elsewhere (`profiles:`) count for its units.
+                        let mut profiles = profiles.clone();
+                        match file.profile_paths(f, &source) {
+                            Ok(extra) if !extra.is_empty() => {
+                                let mut places = vec![root.join("devices").join("models")];
+                                places.extend(extra);
+                                match load_profiles_from(&places, c) {
+                                    Ok(p) => profiles = p,
+                                    Err(e) => out.problems.extend(e),
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => out.problems.extend(e),
+                        }
                         out.problems
                             .extend(check_units(f, &source, &file, &profiles, c));
                     }

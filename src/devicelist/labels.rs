@@ -17,7 +17,8 @@ pub fn notice(lang: &str) -> &'static str {
 /// Display name of a carrier id from the project's carriers file (`devices/carriers.yaml`, the one
 /// place carrier names are written; built into the binary); unknown ids are shown as they are.
 pub fn carrier_name(id: &str, lang: &str) -> String {
-    static KNOWN: std::sync::OnceLock<Option<crate::carrier::Carriers>> = std::sync::OnceLock::new();
+    static KNOWN: std::sync::OnceLock<Option<crate::carrier::Carriers>> =
+        std::sync::OnceLock::new();
     let known = KNOWN.get_or_init(|| {
         crate::carrier::Carriers::parse(
             std::path::Path::new("devices/carriers.yaml"),

@@ -37,13 +37,19 @@ pub fn start_run(
     std::fs::create_dir(run_dir)?;
     let suites_dir = run_dir.join("suites");
     std::fs::create_dir(&suites_dir)?;
-    let mut suites = Vec::new();
+    let mut suites: Vec<SuiteRecord> = Vec::new();
     for (id, path) in suite_files(set) {
         let bytes = std::fs::read(&path)?;
-        let name = path
+        let mut name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| format!("{id}.yaml"));
+        // Suites from several directories (`--suite`) may share a file name: never overwrite a copy.
+        let mut n = 1;
+        while suites.iter().any(|s| s.file == format!("suites/{name}")) {
+            n += 1;
+            name = format!("{id}-{n}.yaml");
+        }
         // The copy has literal secrets (`password: ABC123`) replaced by a marker, lines unchanged. The
         // digest stays the SHA-256 of the ORIGINAL file: it names the suite as its authors wrote it, the
         // same in every run and lab; for a suite without literal secrets (every shipped one) the copy is

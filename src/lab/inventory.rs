@@ -61,6 +61,17 @@ pub struct LabFile {
     /// phones' `HOST:PORT`, reached over TCP without a server).
     #[serde(default)]
     pub adb: Option<String>,
+    /// Model profiles kept outside the project's `devices/models/`: directories of `*.yaml` or single
+    /// files, relative to this lab file (see [`LabFile::profile_paths`]).
+    #[serde(default)]
+    pub profiles: Vec<PathBuf>,
+}
+
+/// Positions of a lab file's `profiles:` entries.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ProfilesSpans {
+    profiles: Vec<serde_saphyr::Spanned<String>>,
 }
 
 fn two() -> usize {
@@ -79,6 +90,50 @@ impl LabFile {
             .map_err(|e| vec![LoadError::file(path, format!("cannot read: {e}"))])?;
         let file = crate::scenario::parse::parse_all(path, &source, &crate::scenario::help::LAB)?;
         Ok((file, source))
+    }
+
+    /// The `profiles:` entries resolved against the lab file's directory; each one that does not exist
+    /// is an error at its `file:line:column`.
+    pub fn profile_paths(&self, path: &Path, source: &str) -> Result<Vec<PathBuf>, Vec<LoadError>> {
+        let base = path.parent().unwrap_or(Path::new("."));
+        let spans =
+            crate::scenario::parse::parse_lenient::<ProfilesSpans>(source).unwrap_or_default();
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for (i, p) in self.profiles.iter().enumerate() {
+            let resolved = if p.is_absolute() {
+                p.clone()
+            } else {
+                base.join(p)
+            };
+            if resolved.exists() {
+                out.push(resolved);
+            } else {
+                let pos = spans
+                    .profiles
+                    .get(i)
+                    .and_then(crate::scenario::parse::pos_of)
+                    .unwrap_or(crate::scenario::Pos::START);
+                errors.push(LoadError::new(
+                    path,
+                    Some(source),
+                    pos,
+                    format!(
+                        "profiles: `{}` does not exist (resolved to {})",
+                        p.display(),
+                        resolved.display()
+                    ),
+                    Some(
+                        "`profiles` lists directories of model profiles (*.yaml) or single profile files, relative to this lab file".into(),
+                    ),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
     }
 
     /// What is wrong beyond the YAML's shape: unknown model profiles, readers naming no unit or

@@ -193,6 +193,54 @@ pub fn load_profiles(dir: &Path) -> Result<Vec<Arc<DeviceProfile>>, Vec<LoadErro
     Ok(out)
 }
 
+/// Loads the model profiles of several places — directories of `*.yaml` (the project's `devices/models`
+/// first) or single files — checked against `carriers` and against each other across all of them (an id or
+/// a model code on a carrier given twice is refused, naming both files). The same file named twice is read
+/// once. No profile at all is an error.
+pub fn load_profiles_from(
+    paths: &[PathBuf],
+    carriers: &Carriers,
+) -> Result<Vec<Arc<DeviceProfile>>, Vec<LoadError>> {
+    let mut files: Vec<ModelFile> = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let (found, errs) = if p.is_dir() {
+            read_models(p)
+        } else {
+            match ModelFile::read(p) {
+                Ok(f) => (vec![f], vec![]),
+                Err(e) => (vec![], e),
+            }
+        };
+        errors.extend(errs);
+        for f in found {
+            let c = f.path.canonicalize().unwrap_or_else(|_| f.path.clone());
+            if !seen.contains(&c) {
+                seen.push(c);
+                files.push(f);
+            }
+        }
+    }
+    if files.is_empty() && errors.is_empty() {
+        let places: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        errors.push(LoadError::file(
+            paths
+                .first()
+                .map(PathBuf::as_path)
+                .unwrap_or(Path::new(".")),
+            format!("no model profile (*.yaml) in {}", places.join(", ")),
+        ));
+    }
+    errors.extend(check_models(&files, carriers));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut out: Vec<Arc<DeviceProfile>> = files.into_iter().map(|f| Arc::new(f.profile)).collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

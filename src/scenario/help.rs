@@ -155,6 +155,10 @@ pub const LAB: FileHelp = FileHelp {
             "reader",
             "`reader` is a pattern matching exactly one PC/SC reader name",
         ),
+        (
+            "profiles",
+            "`profiles` lists directories of model profiles or profile files outside devices/models/, relative to the lab file",
+        ),
     ],
 };
 
