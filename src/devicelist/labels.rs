@@ -38,17 +38,6 @@ pub fn carrier_name(id: &str, lang: &str) -> String {
         .to_string()
 }
 
-#[cfg(test)]
-mod carrier_names {
-    #[test]
-    fn carrier_names_come_from_the_carriers_file() {
-        assert_eq!(super::carrier_name("docomo", "ja"), "NTTドコモ");
-        assert_eq!(super::carrier_name("softbank", "en"), "SoftBank");
-        assert_eq!(super::carrier_name("ymobile", "ja"), "ワイモバイル");
-        assert_eq!(super::carrier_name("mystery", "ja"), "mystery");
-    }
-}
-
 /// Column headers.
 pub fn headers(lang: &str) -> [&'static str; 9] {
     if lang == "ja" {
@@ -171,5 +160,16 @@ pub fn page(lang: &str) -> Page {
             superseded: "re-verified",
             build: "build",
         }
+    }
+}
+
+#[cfg(test)]
+mod carrier_names {
+    #[test]
+    fn carrier_names_come_from_the_carriers_file() {
+        assert_eq!(super::carrier_name("docomo", "ja"), "NTTドコモ");
+        assert_eq!(super::carrier_name("softbank", "en"), "SoftBank");
+        assert_eq!(super::carrier_name("ymobile", "ja"), "ワイモバイル");
+        assert_eq!(super::carrier_name("mystery", "ja"), "mystery");
     }
 }
