@@ -93,6 +93,8 @@ fn median_ms(n: usize, mut f: impl FnMut()) -> f64 {
 fn cli_step(server: SocketAddrV4, serial: &str) {
     let out = Command::new("adb")
         .args([
+            "-H",
+            "127.0.0.1",
             "-P",
             &server.port().to_string(),
             "-s",

@@ -54,9 +54,13 @@ fn connect_all(server: SocketAddrV4, addrs: &[SocketAddr], state: &str) {
     }
 }
 
-/// Runs Debian's `adb -P PORT …`.
+/// Runs Debian's `adb -H 127.0.0.1 -P PORT …`. The host given as an address, not `localhost`, keeps the
+/// CLI from starting a server of its own when the test's one is down (adb starts one only for a "local"
+/// host); such a stray server would hold the port against the supervised one.
 fn adb(server: SocketAddrV4, args: &[&str]) -> (bool, String, String) {
     let out = Command::new("adb")
+        .arg("-H")
+        .arg(server.ip().to_string())
         .arg("-P")
         .arg(server.port().to_string())
         .args(args)
@@ -141,9 +145,14 @@ fn debian_adb_cli_drives_a_served_phone_with_auth() {
     let (ok, _, err) = adb(server, &["-s", &a, "reboot"]);
     assert!(ok, "reboot: {err}");
     // Back like a real device: the server reconnects it by itself (its reconnect handler retries every
-    // ~10 s), without a `host:connect` from us.
+    // ~10 s), without a `host:connect` from us — unless the server was restarted meanwhile (scripts/test
+    // supervises it): a fresh server has never heard of the unit, and a lab would `adb connect` it again.
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
+        let listed = server_request(server, "host:devices").unwrap_or_default();
+        if !listed.contains(&a) {
+            let _ = server_request(server, &format!("host:connect:{a}"));
+        }
         let (ok, out, _) = adb(server, &["-s", &a, "shell", "getprop", "ro.serialno"]);
         if ok && out.trim() == serial {
             break;

@@ -2,12 +2,11 @@
 //! the model profile each matches in `devices/models/`.
 
 use super::commands::CliError;
-use crate::adb::transport::{AdbEnv, AdbShellTransport, default_host_key};
+use crate::adb::transport::{AdbEnv, AdbShellTransport, default_host_key, server_request};
 use crate::lab::load_profiles;
 use crate::phone::driver::parse_getprop;
 use crate::profile::DeviceProfile;
 use crate::transport::ShellTransport;
-use adb_client::server::ADBServer;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -65,20 +64,27 @@ pub fn devices(root: &Path, args: &DevicesArgs) -> Result<i32, CliError> {
     let mut listed = Vec::new();
     if !args.no_server {
         let env = AdbEnv::from_process().map_err(CliError::Invalid)?;
-        let mut server = ADBServer::new(env.server);
-        let devices = server
-            .devices_long()
-            .map_err(|e| CliError::Infra(format!("adb server at {}: {e}", env.server)))?;
-        for d in devices {
-            let state = d.state.to_string();
+        // Our own `host:devices`: adb_client's `ADBServer` runs `adb start-server` first, which would
+        // start a server of its own (with this user's keys) where none was meant to run.
+        let list = server_request(env.server, "host:devices").map_err(|e| {
+            CliError::Infra(format!(
+                "no adb server at {} ({e}); start one (`adb start-server`) or set ADB_SERVER_SOCKET",
+                env.server
+            ))
+        })?;
+        for line in list.lines() {
+            let mut w = line.split_whitespace();
+            let (Some(serial), Some(state)) = (w.next(), w.next()) else {
+                continue;
+            };
             let mut props = Default::default();
             if state == "device" {
-                let mut t = AdbShellTransport::via_server(env.server, &d.identifier);
+                let mut t = AdbShellTransport::via_server(env.server, serial);
                 props = props_of(&mut t).unwrap_or_default();
             }
             listed.push(Listed {
-                serial: d.identifier,
-                state,
+                serial: serial.to_string(),
+                state: state.to_string(),
                 props,
             });
         }
