@@ -5,21 +5,15 @@
 //! `transport` is the driver's [`crate::transport::ShellTransport`] over an adb server (adb_client) or
 //! direct TCP.
 
-pub mod auth;
-pub mod device;
-pub mod fleet;
 pub mod host;
-pub mod proto;
+pub mod link;
 pub mod reconnect;
-pub mod server;
 pub mod server_client;
-pub mod services;
-pub mod shell_v2;
-pub mod sync;
 pub mod transport;
+
+pub use mynacert_wire::adb::{auth, device, drops_connection, proto, shell_v2, sync};
 
 #[cfg(test)]
 mod tests;
 
-pub use server::{AdbdConfig, ServedPhone};
 pub use transport::{AdbEnv, AdbShellTransport};

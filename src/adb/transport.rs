@@ -6,7 +6,7 @@
 use super::host::DirectConnection;
 use super::reconnect;
 pub use super::server_client::{server_request, server_shell, server_shell_delivery};
-use super::services::drops_connection;
+use mynacert_wire::adb::drops_connection;
 use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use adb_client::RustADBError;
 use adb_client::server_device::ADBServerDevice;

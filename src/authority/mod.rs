@@ -11,10 +11,6 @@ mod client;
 mod error;
 mod x509;
 
-#[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod x509_tests;
 
 pub use client::{AuthorityClient, StatusReport};
 pub use error::{AuthorityError, CertDefect, CrlDefect};

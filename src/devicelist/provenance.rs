@@ -4,7 +4,7 @@
 //! - its journal header records the lab kind `virtual` (journals record it since the kind was added);
 //! - its phones were driven "in process", which only the embedded simulator does (older journals);
 //! - a unit's build fingerprint, at the start of the run or when a scenario bound it, is the simulator's
-//!   (`SIM<sdk>.<hex>` build id, [`crate::sim::phone::is_simulated_fingerprint`]), so a bench lab driving
+//!   (`SIM<sdk>.<hex>` build id, [`mynacert_wire::lab::is_simulated_fingerprint`]), so a bench lab driving
 //!   virtual phones served over ADB (`mynacert lab serve`) is caught too;
 //! - a unit's build fingerprint is an Android Emulator image's ([`is_emulator_fingerprint`]).
 
@@ -82,7 +82,7 @@ pub fn virtual_reasons(j: &Journal) -> Vec<String> {
         ("an Android Emulator's", vec![]),
     ];
     for (unit, fp) in recorded.chain(bound) {
-        let kind = if crate::sim::phone::is_simulated_fingerprint(fp) {
+        let kind = if mynacert_wire::lab::is_simulated_fingerprint(fp) {
             0
         } else if is_emulator_fingerprint(fp) {
             1

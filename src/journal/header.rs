@@ -2,9 +2,9 @@
 //! certification rules, model profiles, units with their build fingerprints).
 
 use super::FILE_NAME;
-use super::record::{CertRules, FORMAT, RunHeader, SuiteRecord, UnitRecord};
+use super::record::{CertRules, FORMAT, RunHeader, SuiteRecord};
 use super::writer::JournalWriter;
-use crate::lab::Lab;
+use crate::lab::survey::LabSurvey;
 use crate::profile::DeviceProfile;
 use crate::scenario::SuiteSet;
 use sha2::{Digest, Sha256};
@@ -25,11 +25,11 @@ pub fn suite_files(set: &SuiteSet) -> Vec<(String, PathBuf)> {
 }
 
 /// Creates `run_dir` (which must not exist yet), copies the suite files as run into `run_dir/suites/`,
-/// asks every unit for its build fingerprint, and opens the journal with its header written.
+/// records the lab as surveyed ([`crate::lab::survey`]), and opens the journal with its header written.
 pub fn start_run(
     run_dir: &Path,
     run_id: &str,
-    lab: &mut dyn Lab,
+    lab: &LabSurvey,
     set: &SuiteSet,
     profiles: &[Arc<DeviceProfile>],
 ) -> std::io::Result<JournalWriter> {
@@ -65,37 +65,18 @@ pub fn start_run(
             digest: hex::encode(Sha256::digest(&bytes)),
         });
     }
-    let units_info = lab.units().to_vec();
-    let mut units = Vec::new();
-    for u in units_info {
-        let (fingerprint, fingerprint_error) = match lab.phone(&u.serial) {
-            Ok(mut d) => match d.props() {
-                Ok(p) => (Some(p.fingerprint), None),
-                Err(e) => (None, Some(format!("getprop: {e}"))),
-            },
-            Err(e) => (None, Some(format!("lab: {e}"))),
-        };
-        units.push(UnitRecord {
-            serial: u.serial.clone(),
-            model: u.profile.id.clone(),
-            carrier: u.carrier.clone(),
-            reference: u.reference,
-            fingerprint,
-            fingerprint_error,
-        });
-    }
     let header = RunHeader {
         format: FORMAT,
         run_id: run_id.to_string(),
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        lab: lab.id().to_string(),
-        lab_kind: Some(lab.kind()),
+        lab: lab.id.clone(),
+        lab_kind: Some(lab.kind),
         started: crate::runner::now(),
         certification: set.profile.as_ref().map(|(_, p)| CertRules::from(p)),
         suites,
         models: profiles.iter().map(|p| (**p).clone()).collect(),
-        units,
-        phones: Some(lab.phone_path()),
+        units: lab.units.clone(),
+        phones: Some(lab.phones.clone()),
     };
     JournalWriter::create(&run_dir.join(FILE_NAME), &header)
 }

@@ -6,6 +6,9 @@
 //! and a last line when the run ends. A run killed with SIGKILL keeps every line written before; the
 //! reader tolerates a torn last line. Reports are pure functions of what [`read_journal`] returns.
 
+/// Test data (journals, results, profiles) for this crate's tests and, with the `fixtures` feature, for other
+/// crates' tests. Not compiled into the product.
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixture;
 mod header;
 mod reader;

@@ -5,12 +5,11 @@
 //! the terminal, and the authority is unavailable (steps that need it are infrastructure errors).
 
 use super::inventory::{LabFile, LabKind};
-use super::virtual_lab::{ApduConnector, ApduTarget};
+use super::{ApduConnector, ApduTarget};
 use super::{Lab, LabError, UnitInfo};
 use crate::adb::transport::{AdbEnv, AdbShellTransport, default_host_key};
 use crate::control::Controller;
 use crate::identity::Identity;
-use crate::phone::{FlowBook, PhoneDriver};
 use crate::profile::DeviceProfile;
 use crate::transport::{AuthorityTransport, CardTransport, ShellTransport};
 use std::io::{BufRead, IsTerminal, Write};
@@ -53,7 +52,7 @@ impl Operator for TerminalOperator {
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| setup(format!("operator: {e}")))?;
+            .map_err(|e| LabError::Service(format!("operator: {e}")))?;
         Ok(())
     }
 }
@@ -63,7 +62,6 @@ pub struct BenchLab {
     id: String,
     units: Vec<UnitInfo>,
     identities: Vec<Identity>,
-    flows: Arc<FlowBook>,
     apk: Option<PathBuf>,
     route: PhoneRoute,
     readers: ApduConnector,
@@ -80,16 +78,17 @@ impl std::fmt::Debug for BenchLab {
     }
 }
 
-fn setup(detail: String) -> LabError {
-    LabError::Setup(detail)
+/// A bench lab file that cannot be carried out (the input's fault).
+fn config(detail: String) -> LabError {
+    LabError::Config(detail)
 }
 
 /// Resolves `HOST:PORT` (the controller's address).
 fn address(what: &str, text: &str) -> Result<SocketAddr, LabError> {
     text.to_socket_addrs()
-        .map_err(|e| setup(format!("{what} `{text}`: {e} (want HOST:PORT)")))?
+        .map_err(|e| config(format!("{what} `{text}`: {e} (want HOST:PORT)")))?
         .next()
-        .ok_or_else(|| setup(format!("{what} `{text}` has no address")))
+        .ok_or_else(|| config(format!("{what} `{text}` has no address")))
 }
 
 impl BenchLab {
@@ -103,10 +102,10 @@ impl BenchLab {
         env: &AdbEnv,
     ) -> Result<BenchLab, LabError> {
         if file.kind != LabKind::Bench {
-            return Err(setup(format!("lab `{}` is not a bench", file.lab)));
+            return Err(config(format!("lab `{}` is not a bench", file.lab)));
         }
         if file.units.is_empty() {
-            return Err(setup(format!(
+            return Err(config(format!(
                 "bench `{}` lists no units: add `units: [{{ serial: ADB-SERIAL, profile: MODEL, carrier: CARRIER }}]`",
                 file.lab
             )));
@@ -134,7 +133,7 @@ impl BenchLab {
             Some(other) => {
                 let server =
                     AdbEnv::from_vars(|k| (k == "ADB_SERVER_SOCKET").then(|| other.to_string()))
-                        .map_err(|e| setup(format!("adb: {e} (or `direct`)")))?;
+                        .map_err(|e| config(format!("adb: {e} (or `direct`)")))?;
                 PhoneRoute::Server(server.server)
             }
         };
@@ -143,7 +142,7 @@ impl BenchLab {
                 .iter()
                 .find(|u| u.serial.parse::<SocketAddr>().is_err())
         {
-            return Err(setup(format!(
+            return Err(config(format!(
                 "adb: direct needs unit serials as HOST:PORT; `{}` is not",
                 u.serial
             )));
@@ -153,13 +152,10 @@ impl BenchLab {
             Some(c) => Some(Controller::new(address("controller", c)?)),
             None => None,
         };
-        let flows = FlowBook::load(&root.join("fixtures").join("flows").join("mynaportal.yaml"))
-            .map_err(|e| setup(format!("app flows: {e}")))?;
         Ok(BenchLab {
             id: file.lab.clone(),
             units,
             identities,
-            flows: Arc::new(flows),
             apk: file.app_apk.as_ref().map(|p| {
                 if p.is_absolute() {
                     p.clone()
@@ -208,8 +204,8 @@ impl BenchLab {
         if addrs.is_empty() {
             return Ok(());
         }
-        crate::adb::fleet::connect_through_server(server, &addrs, "device", timeout)
-            .map_err(setup)?;
+        crate::adb::link::connect_through_server(server, &addrs, "device", timeout)
+            .map_err(LabError::Service)?;
         self.connected = addrs;
         Ok(())
     }
@@ -258,19 +254,18 @@ impl Lab for BenchLab {
     fn identities(&self) -> &[Identity] {
         &self.identities
     }
-    fn phone(&mut self, serial: &str) -> Result<PhoneDriver, LabError> {
+    fn phone(&mut self, serial: &str) -> Result<Box<dyn ShellTransport>, LabError> {
         super::unit(self, serial)?;
         let t = match self.route {
             PhoneRoute::Server(server) => AdbShellTransport::via_server(server, serial),
             PhoneRoute::Direct => {
                 let addr: SocketAddr = serial
                     .parse()
-                    .map_err(|_| setup(format!("unit `{serial}` is not HOST:PORT")))?;
+                    .map_err(|_| config(format!("unit `{serial}` is not HOST:PORT")))?;
                 AdbShellTransport::direct(addr, default_host_key())
             }
         };
-        let t: Box<dyn ShellTransport> = Box::new(t.with_boot_timeout(self.boot_timeout));
-        Ok(PhoneDriver::new(t, self.flows.clone()))
+        Ok(Box::new(t.with_boot_timeout(self.boot_timeout)))
     }
     fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
         super::unit(self, serial)?;
@@ -314,7 +309,10 @@ impl Lab for BenchLab {
         let path = self.apk.as_ref().ok_or_else(|| {
             LabError::Unsupported("install the app: the lab file names no `app_apk:`".into())
         })?;
-        std::fs::read(path).map_err(|e| setup(format!("{}: {e}", path.display())))
+        std::fs::read(path).map_err(|e| LabError::File {
+            path: path.clone(),
+            detail: e.to_string(),
+        })
     }
     fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError> {
         match self.controller.as_mut() {
@@ -343,7 +341,7 @@ impl Lab for BenchLab {
 impl Drop for BenchLab {
     fn drop(&mut self) {
         if let PhoneRoute::Server(server) = self.route {
-            crate::adb::fleet::disconnect_through_server(server, &self.connected);
+            crate::adb::link::disconnect_through_server(server, &self.connected);
         }
     }
 }

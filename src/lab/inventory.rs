@@ -8,26 +8,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// One unit listed in a lab file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UnitEntry {
-    pub serial: String,
-    pub profile: String,
-    pub carrier: String,
-    #[serde(default)]
-    pub reference: bool,
-}
-
-/// Which lab this is (also recorded in each run's journal header).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LabKind {
-    /// The embedded virtual lab.
-    Virtual,
-    /// A bench: real phones over ADB, PC/SC readers, and a bench controller (see `lab::bench`).
-    Bench,
-}
+pub use mynacert_wire::lab::{LabKind, UnitEntry};
 
 /// `devices/lab.yaml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -167,7 +148,7 @@ impl LabFile {
         for r in &self.readers {
             match r.role() {
                 Err(e) => out.push(e),
-                Ok(crate::lab::virtual_lab::ApduTarget::SecureElement(s)) => {
+                Ok(crate::lab::ApduTarget::SecureElement(s)) => {
                     // A virtual lab generates its units: their serials are checked when it is built.
                     if self.kind == LabKind::Bench && !self.units.iter().any(|u| u.serial == s) {
                         let serials: Vec<&str> =
@@ -179,7 +160,7 @@ impl LabFile {
                         ));
                     }
                 }
-                Ok(crate::lab::virtual_lab::ApduTarget::Card(c)) => {
+                Ok(crate::lab::ApduTarget::Card(c)) => {
                     if !self.identities.contains(&c) {
                         out.push(format!(
                             "reader `{}`: `card: {c}` is not one of this lab's identities{}",

@@ -3,8 +3,9 @@
 //! certificates into a phone's SE before serving it to real tools (`mynacert lab serve --provision`).
 
 use super::{Lab, LabError};
-use crate::phone::{DriverError, FlowValue, FlowVars};
-use crate::scenario::model::NetworkMode;
+use crate::phone::{DriverError, FlowBook, FlowValue, FlowVars, PhoneDriver};
+use std::sync::Arc;
+use crate::types::NetworkMode;
 use thiserror::Error;
 
 /// Provisioning a unit did not end with both certificates registered.
@@ -59,6 +60,7 @@ pub fn provision_vars(id: &crate::identity::Identity) -> FlowVars {
 /// scenario's `provision` step (without biometrics). Returns a one-line summary.
 pub fn provision_unit(
     lab: &mut dyn Lab,
+    flows: &Arc<FlowBook>,
     serial: &str,
     identity: &str,
 ) -> Result<String, ProvisionError> {
@@ -84,7 +86,7 @@ pub fn provision_unit(
     super::unit(lab, serial).map_err(lab_err)?;
     lab.power_on(serial).map_err(lab_err)?;
     let apk = lab.app_apk().map_err(lab_err)?;
-    let mut d = lab.phone(serial).map_err(lab_err)?;
+    let mut d = PhoneDriver::new(lab.phone(serial).map_err(lab_err)?, flows.clone());
     d.set_network(NetworkMode::Online).map_err(drv_err)?;
     d.nfc(true).map_err(drv_err)?;
     if !d.app_installed().map_err(drv_err)? {

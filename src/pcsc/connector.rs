@@ -4,7 +4,7 @@
 
 use super::{PcscSettings, PcscTransport, resolve_reader};
 use crate::lab::LabError;
-use crate::lab::virtual_lab::{ApduConnector, ApduTarget};
+use crate::lab::{ApduConnector, ApduTarget};
 use crate::transport::CardTransport;
 use serde::Deserialize;
 
@@ -47,7 +47,7 @@ impl ReaderEntry {
 pub fn pcsc_connector(entries: &[ReaderEntry]) -> Result<ApduConnector, LabError> {
     let mut map = Vec::new();
     for e in entries {
-        map.push((e.role().map_err(LabError::Setup)?, e.clone()));
+        map.push((e.role().map_err(LabError::Config)?, e.clone()));
     }
     Ok(Box::new(move |target: &ApduTarget| {
         let Some((_, entry)) = map.iter().find(|(t, _)| t == target) else {

@@ -8,10 +8,12 @@ pub mod check;
 mod connector;
 mod hotplug;
 mod transport;
+mod vpcd;
 
 pub use connector::{ReaderEntry, ReaderRole, pcsc_connector};
 pub use hotplug::{Wake, judge_wake, wait_for_card};
 pub use transport::PcscTransport;
+pub use vpcd::{vpcd_reader_name, vpcd_slot};
 
 use crate::transport::TransportError;
 use pcsc::{Context, ReaderState, Scope, State};
@@ -215,5 +217,3 @@ fn reader_cstring(reader: &str) -> Result<CString, TransportError> {
     })
 }
 
-#[cfg(test)]
-mod tests;

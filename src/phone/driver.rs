@@ -6,7 +6,7 @@ use crate::phone::flow::{FlowBook, WaitSettings};
 use crate::phone::quote::ShellCommand;
 use crate::phone::shlex;
 use crate::phone::ui::{UiError, UiTree};
-use crate::scenario::model::NetworkMode;
+use crate::types::NetworkMode;
 use crate::secret::Secret;
 use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use std::collections::BTreeMap;
@@ -53,6 +53,37 @@ pub struct DeviceProps {
     pub sdk: String,
     pub serialno: String,
     pub marketname: String,
+}
+
+impl DeviceProps {
+    /// Reads a unit's identity properties (`getprop`) over any shell: what a lab needs to name a unit
+    /// (fingerprint, model) without driving the app.
+    pub fn read(transport: &mut dyn ShellTransport) -> Result<DeviceProps, DriverError> {
+        let cmd = ShellCommand::new("getprop");
+        let out = transport.shell(&cmd.render())?;
+        if !out.success() {
+            return Err(command_error(&cmd, &out));
+        }
+        let map = parse_getprop(&out.stdout_text());
+        if map.is_empty() {
+            return Err(DriverError::Command {
+                command: cmd.redacted(),
+                detail: "no `[key]: [value]` lines in output".into(),
+            });
+        }
+        let g = |k: &str| map.get(k).cloned().unwrap_or_default();
+        Ok(DeviceProps {
+            manufacturer: g("ro.product.manufacturer"),
+            model: g("ro.product.model"),
+            name: g("ro.product.name"),
+            device: g("ro.product.device"),
+            fingerprint: g("ro.build.fingerprint"),
+            release: g("ro.build.version.release"),
+            sdk: g("ro.build.version.sdk"),
+            serialno: g("ro.serialno"),
+            marketname: g("ro.product.marketname"),
+        })
+    }
 }
 
 /// A driver operation failed for a reason other than the app's behaviour.
@@ -130,26 +161,8 @@ impl PhoneDriver {
     /// Identity properties (`getprop`).
     pub fn props(&mut self) -> Result<DeviceProps, DriverError> {
         let cmd = ShellCommand::new("getprop");
-        let text = self.run_ok(&cmd)?;
-        let map = parse_getprop(&text);
-        if map.is_empty() {
-            return Err(DriverError::Command {
-                command: cmd.redacted(),
-                detail: "no `[key]: [value]` lines in output".into(),
-            });
-        }
-        let g = |k: &str| map.get(k).cloned().unwrap_or_default();
-        Ok(DeviceProps {
-            manufacturer: g("ro.product.manufacturer"),
-            model: g("ro.product.model"),
-            name: g("ro.product.name"),
-            device: g("ro.product.device"),
-            fingerprint: g("ro.build.fingerprint"),
-            release: g("ro.build.version.release"),
-            sdk: g("ro.build.version.sdk"),
-            serialno: g("ro.serialno"),
-            marketname: g("ro.product.marketname"),
-        })
+        self.commands.push(cmd.redacted());
+        DeviceProps::read(self.transport.as_mut())
     }
 
     /// Whether the app's package is installed (`pm list packages <pkg>`).

@@ -17,7 +17,7 @@
 //! ```
 
 use crate::phone::ui::Selector;
-use crate::scenario::model::Feature;
+use crate::types::Feature;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashMap};

@@ -8,16 +8,14 @@
 pub mod driver;
 mod engine;
 pub mod flow;
-pub mod quote;
-pub mod shlex;
-pub mod ui;
 
-#[cfg(test)]
-mod tests;
+pub use mynacert_wire::shell::{quote, shlex};
+pub use mynacert_wire::ui;
+
 
 pub use driver::{
     APK_STAGING_PATH, DeviceProps, DriverError, FlowOutcome, FlowValue, FlowVars, PhoneDriver,
 };
 pub use flow::{FlowBook, FlowError, FlowStep, WaitSettings};
-pub use quote::{ShellCommand, quote};
+pub use mynacert_wire::shell::ShellCommand;
 pub use ui::{Selector, UiError, UiNode, UiTree};

@@ -5,7 +5,8 @@ use crate::authority::AuthorityClient;
 use crate::identity::Identity;
 use crate::jpki::JpkiClient;
 use crate::lab::{Lab, LabError, UnitInfo};
-use crate::phone::{DriverError, PhoneDriver};
+use crate::phone::{DriverError, FlowBook, PhoneDriver};
+use std::sync::Arc;
 use crate::secret::Secret;
 use crate::transport::{AuthorityTransport, CardTransport};
 use crate::types::Rule;
@@ -49,6 +50,7 @@ pub struct Context<'l> {
     /// identity role → identity.
     pub identities: BTreeMap<String, Identity>,
     drivers: BTreeMap<String, PhoneDriver>,
+    flows: Arc<FlowBook>,
     pub authority: AuthorityClient<Box<dyn AuthorityTransport>>,
     /// Secrets typed on each phone role in this attempt, with a safe name for messages.
     pub typed: BTreeMap<String, Vec<(String, Secret)>>,
@@ -62,6 +64,7 @@ impl<'l> Context<'l> {
     /// Opens the authority; phone drivers open lazily.
     pub fn new(
         lab: &'l mut dyn Lab,
+        flows: Arc<FlowBook>,
         phones: BTreeMap<String, UnitInfo>,
         identities: BTreeMap<String, Identity>,
         default_rules: Vec<Rule>,
@@ -72,6 +75,7 @@ impl<'l> Context<'l> {
             phones,
             identities,
             drivers: BTreeMap::new(),
+            flows,
             authority,
             typed: BTreeMap::new(),
             default_rules,
@@ -103,7 +107,7 @@ impl<'l> Context<'l> {
     pub fn driver(&mut self, role: &str) -> Result<&mut PhoneDriver, StepFail> {
         if !self.drivers.contains_key(role) {
             let serial = self.serial(role)?;
-            let driver = self.lab.phone(&serial)?;
+            let driver = PhoneDriver::new(self.lab.phone(&serial)?, self.flows.clone());
             self.drivers.insert(role.to_string(), driver);
         }
         self.drivers

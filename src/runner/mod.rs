@@ -8,13 +8,16 @@ mod exec;
 mod plan;
 mod quarantine;
 pub mod result;
+mod select;
 mod setup;
 
 pub use checks::wrong_pin;
 pub use exec::describe;
 pub use plan::{Binding, bind};
+pub use select::{Selection, plan_jobs};
 
 use crate::lab::Lab;
+use crate::phone::FlowBook;
 use crate::profile::DeviceProfile;
 use crate::scenario::model::Scenario;
 use context::{Context, StepFail};
@@ -101,14 +104,17 @@ pub struct RunOutput {
 /// Runs jobs on a lab.
 pub struct Runner<'l> {
     lab: &'l mut dyn Lab,
+    flows: Arc<FlowBook>,
     options: RunOptions,
     quarantine: quarantine::Quarantine,
 }
 
 impl<'l> Runner<'l> {
-    pub fn new(lab: &'l mut dyn Lab, options: RunOptions) -> Self {
+    /// A runner over `lab` that drives the app with `flows` (the app's screens and steps, as data).
+    pub fn new(lab: &'l mut dyn Lab, flows: Arc<FlowBook>, options: RunOptions) -> Self {
         Runner {
             lab,
+            flows,
             options,
             quarantine: quarantine::Quarantine::default(),
         }
@@ -255,6 +261,7 @@ impl<'l> Runner<'l> {
         let mut status = AttemptStatus::Passed;
         let ctx = Context::new(
             &mut *self.lab,
+            self.flows.clone(),
             b.phones.clone(),
             b.identities.clone(),
             job.scenario.rules.clone(),

@@ -32,7 +32,10 @@ pub fn dropped_units(attempt: &Attempt, serials: &[String]) -> Vec<String> {
 /// True when the unit answers a `getprop`.
 fn answers(lab: &mut dyn Lab, serial: &str) -> bool {
     match lab.phone(serial) {
-        Ok(mut d) => !matches!(d.props(), Err(DriverError::Transport(_))),
+        Ok(mut t) => !matches!(
+            crate::phone::DeviceProps::read(t.as_mut()),
+            Err(DriverError::Transport(_))
+        ),
         Err(LabError::Transport(_)) => false,
         Err(_) => true,
     }

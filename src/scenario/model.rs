@@ -22,6 +22,7 @@ use crate::types::{CertKind, CertStatus, PinKind, Rule};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
+pub use mynacert_wire::types::{Feature, NetworkMode};
 
 /// One suite file.
 #[derive(Debug, Clone, Deserialize)]
@@ -128,18 +129,6 @@ pub enum AppState {
 #[serde(rename_all = "kebab-case")]
 pub enum CertPrecondition {
     None,
-}
-
-/// Network state of a phone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NetworkMode {
-    /// Airplane mode off, Wi-Fi and mobile data on.
-    Online,
-    /// Wi-Fi and mobile data off (airplane mode off).
-    Offline,
-    /// Airplane mode on.
-    Airplane,
 }
 
 /// One step: an action or an expectation. YAML: `- provision: { on: phone, identity: holder }`.
@@ -356,20 +345,6 @@ pub struct ExpectSe {
     pub auth_readable_without_pin: Option<bool>,
     #[serde(default)]
     pub rule: Option<Rule>,
-}
-
-/// App features, mapped to labels in the flow data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Feature {
-    /// スマホ用電子証明書を申請する
-    Provisioning,
-    /// Revocation of another phone's certificates.
-    RevokeOther,
-    /// 生体認証などを利用登録する
-    Biometrics,
-    /// Pointer to the suspension hotline.
-    SuspensionHelp,
 }
 
 #[derive(Debug, Clone, Deserialize)]

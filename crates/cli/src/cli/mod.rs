@@ -1,0 +1,146 @@
+//! The command line: argument parsing and the high-level wiring of lab, suites, runner and reports.
+//! Exit codes: 0 no conformance failure, 1 conformance failures, 2 invalid input, 3 infrastructure error.
+
+mod commands;
+pub mod devices;
+mod labcheck;
+pub mod phones;
+pub mod reader;
+pub mod results;
+pub mod serve;
+mod serve_control;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Conformance harness and device-certification suite for smartphone JPKI (スマホ用電子証明書).
+#[derive(Debug, Parser)]
+#[command(name = "mynacert", version, about, long_about = None)]
+pub struct Cli {
+    /// Project directory holding suites/, devices/ and fixtures/ (default: current directory, else the
+    /// directory the binary was built from).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios on a lab (default: the certification profile on the embedded virtual lab).
+    Run(RunArgs),
+    /// Check suite, profile, device and lab files without running anything.
+    Validate {
+        /// Files or directories (default: suites/ and devices/).
+        paths: Vec<PathBuf>,
+    },
+    /// List suites, scenarios, tags and rules.
+    List {
+        /// Suite files or directories (default: suites/).
+        paths: Vec<PathBuf>,
+    },
+    /// Rebuild results.json, junit.xml and report.html of a run from its journal.
+    Report(results::ReportArgs),
+    /// Make a lab signing key pair (P-256 ECDSA).
+    Keygen(results::KeygenArgs),
+    /// Signed result bundles.
+    #[command(subcommand)]
+    Bundle(results::BundleCommand),
+    /// The supported-device list (対応機種一覧).
+    #[command(subcommand)]
+    DeviceList(results::DeviceListCommand),
+    /// PC/SC readers: list them, or run the bench smoke check on the card or phone lying on each.
+    #[command(subcommand)]
+    Reader(reader::ReaderCommand),
+    /// The virtual lab on real stacks (`lab serve`: cards on vpcd for pcscd).
+    #[command(subcommand)]
+    Lab(serve::LabCommand),
+    /// List units attached over ADB with model, Android version, fingerprint and matching profile.
+    Devices(devices::DevicesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Lab inventory file.
+    #[arg(long, default_value = "devices/lab.yaml")]
+    pub lab: PathBuf,
+    /// Only these models (profile ids, e.g. kumo-km51a); repeatable.
+    #[arg(long = "model", value_name = "ID")]
+    pub models: Vec<String>,
+    /// Only these scenarios (`suite/scenario` or a suite id); repeatable.
+    #[arg(long = "scenario", value_name = "ID")]
+    pub scenarios: Vec<String>,
+    /// Only scenarios with this tag; repeatable.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Run every scenario of every suite, not just the certification profile's.
+    #[arg(long)]
+    pub all: bool,
+    /// A suite file or a directory of them, anywhere, loaded with the project's suites; repeatable. Without
+    /// `--scenario`, `--tag` or `--all`, the run is every scenario of these files.
+    #[arg(long = "suite", value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+    /// Model profiles outside `devices/models/`: a profile file or a directory of them; repeatable.
+    #[arg(long = "devices", value_name = "PATH")]
+    pub devices: Vec<PathBuf>,
+    /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
+    #[arg(long, default_value_t = 0)]
+    pub retries: u32,
+    /// Seconds to wait for a unit that dropped off mid-scenario before quarantining it.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub unit_return_timeout: u64,
+    /// Where run directories go.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Print every step.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// How the driver reaches the virtual phones: in process, or over real ADB (each phone served as an
+    /// adbd on 127.0.0.1) straight over TCP or through the adb server (ADB_SERVER_SOCKET, else
+    /// ANDROID_ADB_SERVER_ADDRESS/PORT, else 127.0.0.1:5037).
+    #[arg(long, value_enum, default_value_t = phones::PhonePath::InProcess)]
+    pub phones: phones::PhonePath,
+    /// First loopback port for the served adbds with `--phones adb-*` (0 = any free ports).
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub adb_port_base: u16,
+}
+
+/// Parses arguments, runs, returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MYNACERT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let root = commands::project_root(cli.root.as_deref());
+    let r = match cli.command {
+        Command::Run(args) => commands::run(&root, &args),
+        Command::Validate { paths } => validate::validate(&root, &paths),
+        Command::List { paths } => commands::list(&root, &paths),
+        Command::Report(a) => results::report(&a),
+        Command::Keygen(a) => results::keygen(&a),
+        Command::Bundle(c) => results::bundle_cmd(&c),
+        Command::DeviceList(c) => results::device_list(&c),
+        Command::Reader(cmd) => reader::reader(&root, &cmd),
+        Command::Lab(serve::LabCommand::Serve(args)) => serve::serve(&root, &args),
+        Command::Lab(serve::LabCommand::Check(args)) => labcheck::check(&root, &args),
+        Command::Devices(args) => devices::devices(&root, &args),
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(h) = e.hint() {
+                eprintln!("  hint: {h}");
+            }
+            e.exit_code()
+        }
+    }
+}

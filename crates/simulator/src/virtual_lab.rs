@@ -1,0 +1,582 @@
+//! The embedded virtual lab: virtual phones, SEs, cards and authority in one process, reached through the
+//! same transports (shell, APDU, authority) as a real lab.
+
+use crate::world::{Borrowed, VirtualCard, World, WorldEnv, issue_contents, new_se};
+use crate::lab::{
+    ApduConnector, ApduTarget, Lab, LabError, LabKind, PhoneConnector, UnitInfo,
+    VirtualBackend, VirtualSpec,
+};
+use crate::identity::Identity;
+use crate::keys::load_rsa_key;
+use crate::profile::{DeviceProfile, Quirk};
+use crate::authority::{HolderInfo, InProcessAuthority, VirtualAuthority};
+use crate::card::{AppletFlags, AppletKind, JpkiApplet, KeyMaterial};
+use crate::phone::VirtualPhone;
+use crate::transport::{
+    AuthorityTransport, CardTransport, ShellOutput, ShellTransport, TransportError,
+};
+use crate::types::CertKind;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How many RSA keys of `fixtures/keys/se-pool-NN.pem` the virtual SEs draw from.
+const SE_POOL: usize = 12;
+
+/// The embedded virtual lab.
+pub struct VirtualLab {
+    phone_connector: Option<PhoneConnector>,
+    phone_path: String,
+    apdu_connector: Option<ApduConnector>,
+    id: String,
+    world: Arc<Mutex<World>>,
+    units: Vec<UnitInfo>,
+    identities: Vec<Identity>,
+    apk: PathBuf,
+    /// Phones served as adbds ([`VirtualBackend::serve_phones`]), stopped with the lab.
+    served: Option<crate::adbd::fleet::ServedFleet>,
+    /// Cards and SEs served on vpcd ([`VirtualBackend::serve_on_vpcd`]), taken away with the lab.
+    cards: Option<crate::vpcd::CardServer>,
+}
+
+impl VirtualLab {
+    /// Builds the virtual lab from its spec, the model profiles and the fixtures directory.
+    pub fn build(
+        spec: &VirtualSpec,
+        profiles: &[Arc<DeviceProfile>],
+        identities: Vec<Identity>,
+        fixtures: &Path,
+    ) -> Result<VirtualLab, LabError> {
+        let authority = VirtualAuthority::load(fixtures)
+            .map_err(|e| LabError::File {
+                path: fixtures.join("ca"),
+                detail: format!("virtual authority: {e}"),
+            })?;
+        let authority = Arc::new(Mutex::new(authority));
+        let mut pool = Vec::new();
+        for i in 0..SE_POOL {
+            let path = fixtures.join("keys").join(format!("se-pool-{i:02}.pem"));
+            pool.push(
+                load_rsa_key(&path)
+                    .map_err(|e| LabError::File {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    })?,
+            );
+        }
+        let mut env = WorldEnv::new(authority.clone(), pool);
+        for identity in &identities {
+            let card = make_card(identity, &authority, fixtures)?;
+            env.cards.insert(identity.id.clone(), card);
+        }
+        let units = plan_units(spec, profiles)?;
+        let mut phones = BTreeMap::new();
+        for u in &units {
+            phones.insert(
+                u.serial.clone(),
+                VirtualPhone::new(u.profile.clone(), &u.serial, &u.carrier),
+            );
+            env.ses
+                .insert(u.serial.clone(), new_se(se_flags(&u.profile)));
+            env.se_keys.insert(u.serial.clone(), u.profile.se_key);
+        }
+        Ok(VirtualLab {
+            phone_connector: None,
+            phone_path: "in process".into(),
+            apdu_connector: None,
+            id: spec.id.clone(),
+            world: Arc::new(Mutex::new(World { phones, env })),
+            units,
+            identities,
+            apk: fixtures.join("app").join("mynaportal-sim.apk"),
+            served: None,
+            cards: None,
+        })
+    }
+}
+
+fn se_flags(profile: &DeviceProfile) -> AppletFlags {
+    AppletFlags {
+        enforce_retries: !profile.has(Quirk::PinRetryNotEnforced),
+        auth_cert_needs_pin: if profile.has(Quirk::AuthCertReadableWithoutPin) {
+            Some(false)
+        } else {
+            None
+        },
+    }
+}
+
+fn make_card(
+    identity: &Identity,
+    authority: &Arc<Mutex<VirtualAuthority>>,
+    fixtures: &Path,
+) -> Result<VirtualCard, LabError> {
+    let key = |rel: &str| {
+        let path = fixtures.join(rel);
+        load_rsa_key(&path).map_err(|e| LabError::File {
+            path: path.clone(),
+            detail: e.to_string(),
+        })
+    };
+    let auth_key = KeyMaterial::Rsa(key(&identity.card.auth_key)?);
+    let sign_key = KeyMaterial::Rsa(key(&identity.card.sign_key)?);
+    let holder = HolderInfo::from_identity(identity);
+    let mut authority = authority
+        .lock()
+        .map_err(|_| LabError::Internal("authority state poisoned".into()))?;
+    let contents = issue_contents(
+        &mut authority,
+        (auth_key, sign_key),
+        (
+            identity.card.auth_pin.clone(),
+            identity.card.sign_password.clone(),
+        ),
+        |a, auth, sign| a.issue_card(&holder, auth, sign),
+    )
+    .map_err(|e| LabError::Internal(format!("issuing the card of {}: {e}", identity.id)))?;
+    Ok(VirtualCard {
+        holder,
+        applet: JpkiApplet::with_contents(AppletKind::Card, AppletFlags::default(), contents),
+    })
+}
+
+/// Units of the virtual lab: the lab file's list, or one per carrier variant of every model plus the
+/// reference units. Generated serials are unique by construction (see [`serial_for`]); a listed serial
+/// that appears twice is refused.
+fn plan_units(spec: &VirtualSpec, profiles: &[Arc<DeviceProfile>]) -> Result<Vec<UnitInfo>, LabError> {
+    let find = |id: &str| {
+        profiles
+            .iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .ok_or_else(|| LabError::Unknown {
+                what: "model profile",
+                name: id.to_string(),
+            })
+    };
+    let mut units = Vec::new();
+    if !spec.units.is_empty() {
+        for u in &spec.units {
+            units.push(UnitInfo {
+                serial: u.serial.clone(),
+                profile: find(&u.profile)?,
+                carrier: u.carrier.clone(),
+                reference: u.reference,
+            });
+        }
+    } else {
+        for p in profiles {
+            for carrier in &p.carriers {
+                units.push(UnitInfo {
+                    serial: serial_for("SIM", &p.id, carrier, 1),
+                    profile: p.clone(),
+                    carrier: carrier.clone(),
+                    reference: false,
+                });
+            }
+        }
+        let reference = find(&spec.reference_model)?;
+        for i in 0..spec.reference_units {
+            let carrier = reference
+                .carriers
+                .get(i % reference.carriers.len().max(1))
+                .cloned()
+                .unwrap_or_default();
+            units.push(UnitInfo {
+                serial: serial_for("SIMREF", &reference.id, &carrier, i + 1),
+                profile: reference.clone(),
+                carrier,
+                reference: true,
+            });
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for u in &units {
+        if !seen.insert(u.serial.as_str()) {
+            return Err(LabError::Config(format!(
+                "unit serial `{}` is given to two units: every unit needs its own",
+                u.serial
+            )));
+        }
+    }
+    Ok(units)
+}
+
+/// A virtual unit's serial: `KIND-<profile id>-<carrier>-<NN>`, e.g. `SIM-kumo-km51a-docomo-01`. Profile
+/// ids are unique (one file each) and carrier ids are unique within a profile and hold no `-`, so two
+/// units never share a serial, whatever model codes or carrier names look alike.
+fn serial_for(kind: &str, profile: &str, carrier: &str, n: usize) -> String {
+    format!("{kind}-{profile}-{carrier}-{n:02}")
+}
+
+/// In-process shell transport to a virtual phone.
+struct SimShell {
+    world: Arc<Mutex<World>>,
+    serial: String,
+}
+
+impl SimShell {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut World) -> Result<R, TransportError>,
+    ) -> Result<R, TransportError> {
+        let mut w = self.world.lock().map_err(|_| TransportError::Io {
+            unit: self.serial.clone(),
+            detail: "virtual lab state poisoned".into(),
+        })?;
+        f(&mut w)
+    }
+    fn gone(&self, detail: &str) -> TransportError {
+        TransportError::Disconnected {
+            unit: self.serial.clone(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl ShellTransport for SimShell {
+    fn serial(&self) -> &str {
+        &self.serial
+    }
+    fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
+        let serial = self.serial.clone();
+        let out = self.with(|w| {
+            let World { phones, env } = w;
+            let phone = phones
+                .get_mut(&serial)
+                .ok_or_else(|| TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "no such device".into(),
+                })?;
+            if !phone.powered() {
+                return Err(TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "device offline (powered off)".into(),
+                });
+            }
+            Ok(phone.shell(command, env))
+        })?;
+        if out.exit_code == Some(255) && out.stderr_text().contains("device offline") {
+            return Err(self.gone("device offline"));
+        }
+        Ok(out)
+    }
+    fn push(&mut self, data: &[u8], remote_path: &str, _mode: u32) -> Result<(), TransportError> {
+        let serial = self.serial.clone();
+        self.with(|w| {
+            let phone = w
+                .phones
+                .get_mut(&serial)
+                .ok_or_else(|| TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "no such device".into(),
+                })?;
+            phone
+                .push(remote_path, data)
+                .map_err(|detail| TransportError::Io {
+                    unit: serial.clone(),
+                    detail,
+                })
+        })
+    }
+    fn pull(&mut self, remote_path: &str) -> Result<Vec<u8>, TransportError> {
+        let serial = self.serial.clone();
+        self.with(|w| {
+            let phone = w
+                .phones
+                .get(&serial)
+                .ok_or_else(|| TransportError::Disconnected {
+                    unit: serial.clone(),
+                    detail: "no such device".into(),
+                })?;
+            phone
+                .pull(remote_path)
+                .map_err(|detail| TransportError::Io {
+                    unit: serial.clone(),
+                    detail,
+                })
+        })
+    }
+}
+
+/// Which applet an in-process APDU transport reaches.
+#[derive(Clone)]
+enum AppletRef {
+    Se(String),
+    Card(String),
+}
+
+/// In-process APDU transport to a virtual SE (phone in card emulation on a reader) or card.
+struct SimApdu {
+    world: Arc<Mutex<World>>,
+    target: AppletRef,
+    name: String,
+}
+
+impl CardTransport for SimApdu {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let mut w = self.world.lock().map_err(|_| TransportError::Io {
+            unit: self.name.clone(),
+            detail: "virtual lab state poisoned".into(),
+        })?;
+        let applet = match &self.target {
+            AppletRef::Se(s) => w.env.ses.get_mut(s),
+            AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
+        };
+        let applet = applet.ok_or_else(|| TransportError::Disconnected {
+            unit: self.name.clone(),
+            detail: "card removed".into(),
+        })?;
+        Borrowed {
+            name: self.name.clone(),
+            applet,
+        }
+        .transmit(command)
+    }
+}
+
+impl VirtualLab {
+    fn world(&self) -> Result<MutexGuard<'_, World>, LabError> {
+        self.world
+            .lock()
+            .map_err(|_| LabError::Internal("virtual lab state poisoned".into()))
+    }
+
+    /// From now on, phone drivers reach units through `connector` instead of in process; `path` says
+    /// how (recorded in results).
+    pub fn set_phone_connector(&mut self, connector: PhoneConnector, path: &str) {
+        self.phone_connector = Some(connector);
+        self.phone_path = path.to_string();
+    }
+
+    /// From now on, SEs and cards are reached through `connector` where it has a reader for them.
+    pub fn set_apdu_connector(&mut self, connector: ApduConnector) {
+        self.apdu_connector = Some(connector);
+    }
+
+    /// The in-process shell of a virtual phone (what a served adbd relays to).
+    pub fn in_process_shell(&self, serial: &str) -> Box<dyn ShellTransport> {
+        Box::new(SimShell {
+            world: self.world.clone(),
+            serial: serial.to_string(),
+        })
+    }
+
+    /// The in-process APDU path to a virtual SE or card (what a served vpcd card relays to). Each call
+    /// is a new session: the applet is power-cycled (no selection, no PIN verified).
+    pub fn in_process_apdu(&self, target: &ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
+        self.apdu_sessions().open(target)
+    }
+
+    /// A handle that opens in-process APDU sessions without borrowing the lab (for servers on threads).
+    pub fn apdu_sessions(&self) -> ApduSessions {
+        ApduSessions {
+            world: self.world.clone(),
+        }
+    }
+}
+
+/// Opens in-process APDU sessions to the virtual SEs and cards of one [`VirtualLab`]; cheap to clone.
+#[derive(Clone)]
+pub struct ApduSessions {
+    world: Arc<Mutex<World>>,
+}
+
+impl ApduSessions {
+    /// A new session to a virtual SE or card: the applet is power-cycled (no selection, no PIN verified).
+    pub fn open(&self, target: &ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
+        let (r, name) = match target {
+            ApduTarget::SecureElement(s) => (
+                AppletRef::Se(s.clone()),
+                format!("virtual reader (SE of {s})"),
+            ),
+            ApduTarget::Card(id) => (
+                AppletRef::Card(id.clone()),
+                format!("virtual reader (card of {id})"),
+            ),
+        };
+        {
+            let mut w = self
+                .world
+                .lock()
+                .map_err(|_| LabError::Internal("virtual lab state poisoned".into()))?;
+            let applet = match &r {
+                AppletRef::Se(s) => w.env.ses.get_mut(s),
+                AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
+            };
+            applet
+                .ok_or_else(|| LabError::Unknown {
+                    what: "card or secure element",
+                    name: name.clone(),
+                })?
+                .power_cycle();
+        }
+        Ok(Box::new(SimApdu {
+            world: self.world.clone(),
+            target: r,
+            name,
+        }))
+    }
+}
+
+impl VirtualLab {
+    fn reach(&mut self, target: ApduTarget) -> Result<Box<dyn CardTransport>, LabError> {
+        if let Some(connect) = self.apdu_connector.as_mut()
+            && let Some(t) = connect(&target)?
+        {
+            return Ok(t);
+        }
+        self.in_process_apdu(&target)
+    }
+}
+
+impl Lab for VirtualLab {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn kind(&self) -> LabKind {
+        LabKind::Virtual
+    }
+    fn phone_path(&self) -> String {
+        self.phone_path.clone()
+    }
+    fn units(&self) -> &[UnitInfo] {
+        &self.units
+    }
+    fn identities(&self) -> &[Identity] {
+        &self.identities
+    }
+    fn phone(&mut self, serial: &str) -> Result<Box<dyn ShellTransport>, LabError> {
+        crate::lab::unit(self, serial)?;
+        match self.phone_connector.as_mut() {
+            Some(connect) => connect(serial),
+            None => Ok(self.in_process_shell(serial)),
+        }
+    }
+    fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
+        crate::lab::unit(self, serial)?;
+        self.reach(ApduTarget::SecureElement(serial.to_string()))
+    }
+    fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
+        self.reach(ApduTarget::Card(identity.to_string()))
+    }
+    fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
+        let shared = self.world()?.env.authority.clone();
+        Ok(Box::new(InProcessAuthority::new(shared)))
+    }
+    fn place_card(&mut self, identity: &str, serial: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        if !w.env.cards.contains_key(identity) {
+            return Err(LabError::Unknown {
+                what: "card",
+                name: identity.to_string(),
+            });
+        }
+        if let Some(card) = w.env.cards.get_mut(identity) {
+            card.applet.power_cycle();
+        }
+        w.env
+            .card_on
+            .insert(identity.to_string(), serial.to_string());
+        Ok(())
+    }
+    fn remove_card(&mut self, identity: &str) -> Result<(), LabError> {
+        self.world()?.env.card_on.remove(identity);
+        Ok(())
+    }
+    fn power_on(&mut self, serial: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        let phone = w.phones.get_mut(serial).ok_or_else(|| LabError::Unknown {
+            what: "unit",
+            name: serial.to_string(),
+        })?;
+        phone.power_on();
+        Ok(())
+    }
+    fn app_apk(&self) -> Result<Vec<u8>, LabError> {
+        std::fs::read(&self.apk)
+            .map_err(|e| LabError::File {
+                path: self.apk.clone(),
+                detail: e.to_string(),
+            })
+    }
+    fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        let card = w
+            .env
+            .cards
+            .get_mut(identity)
+            .ok_or_else(|| LabError::Unknown {
+                what: "card",
+                name: identity.to_string(),
+            })?;
+        card.applet.reset_retries();
+        Ok(())
+    }
+    fn service_wipe_se(&mut self, serial: &str) -> Result<(), LabError> {
+        let mut w = self.world()?;
+        let se = w.env.ses.get_mut(serial).ok_or_else(|| LabError::Unknown {
+            what: "secure element",
+            name: serial.to_string(),
+        })?;
+        se.delete(&CertKind::ALL);
+        Ok(())
+    }
+}
+
+impl VirtualBackend for VirtualLab {
+    fn serve_phones(
+        &mut self,
+        port_base: u16,
+    ) -> Result<BTreeMap<String, std::net::SocketAddr>, LabError> {
+        let fleet = crate::adbd::fleet::ServedFleet::serve(
+            self,
+            port_base,
+            &crate::adbd::AdbdConfig::default(),
+        )
+        .map_err(|e| {
+            LabError::Service(format!(
+                "cannot serve the virtual phones from port {port_base}: {e} (0 = any free ports)"
+            ))
+        })?;
+        let addresses = fleet.addresses();
+        self.served = Some(fleet);
+        Ok(addresses)
+    }
+    fn set_phone_connector(&mut self, connector: PhoneConnector, path: &str) {
+        VirtualLab::set_phone_connector(self, connector, path);
+    }
+    fn serve_on_vpcd(&mut self, slots: &[(ApduTarget, u16)]) -> Result<(), LabError> {
+        let slots: Vec<crate::vpcd::CardSlot> = slots
+            .iter()
+            .map(|(target, slot)| crate::vpcd::CardSlot::local(target.clone(), *slot))
+            .collect();
+        self.cards = Some(crate::vpcd::serve_cards(self, &slots));
+        Ok(())
+    }
+    fn set_apdu_connector(&mut self, connector: ApduConnector) {
+        VirtualLab::set_apdu_connector(self, connector);
+    }
+    fn into_lab(self: Box<Self>) -> Box<dyn Lab> {
+        self
+    }
+}
+
+/// The simulator's [`crate::lab::VirtualFactory`]: builds a virtual lab for the harness's lab factory.
+pub fn factory(
+    spec: &VirtualSpec,
+    profiles: &[Arc<DeviceProfile>],
+    identities: Vec<Identity>,
+    fixtures: &Path,
+) -> Result<Box<dyn VirtualBackend>, LabError> {
+    Ok(Box::new(VirtualLab::build(
+        spec, profiles, identities, fixtures,
+    )?))
+}
+
+#[cfg(test)]
+#[path = "virtual_lab_tests.rs"]
+mod tests;
