@@ -149,7 +149,7 @@ impl PhoneDriver {
     }
 
     /// Sends one command that must succeed; returns stdout.
-    pub(super) fn run_ok(&mut self, cmd: &ShellCommand) -> Result<String, DriverError> {
+    pub fn run_ok(&mut self, cmd: &ShellCommand) -> Result<String, DriverError> {
         let out = self.run(cmd)?;
         if out.success() {
             Ok(out.stdout_text())

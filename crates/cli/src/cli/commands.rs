@@ -72,7 +72,9 @@ pub fn project_root(given: Option<&Path>) -> PathBuf {
     if Path::new("suites").is_dir() && Path::new("devices").is_dir() {
         return PathBuf::from(".");
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // The source tree this binary was built from (this crate lives in `crates/cli`).
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    tree.canonicalize().unwrap_or(tree)
 }
 
 /// A lab file loaded with what building its lab needs.

@@ -1,43 +1,37 @@
 //! Shared by the ADB integration tests: the shipped fleet and suites, and a run summary to compare.
 #![allow(dead_code)]
 
-use mynacert::lab::virtual_lab::VirtualLab;
-use mynacert::lab::{LabFile, load_identities, load_profiles};
+use super::{flows, profiles, suites, virtual_lab_with};
+use mynacert::phone::FlowBook;
 use mynacert::profile::DeviceProfile;
 use mynacert::report::verdict::verdicts;
 use mynacert::runner::result::ScenarioResult;
 use mynacert::runner::{Job, Reporter, RunOptions, Runner};
-use mynacert::scenario::{SuiteSet, ValidationContext, load_paths};
-use std::path::PathBuf;
+use mynacert::scenario::SuiteSet;
+use mynacert_sim::VirtualLab;
 use std::sync::Arc;
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+pub use super::{require_services, root};
 
-/// Suites, model profiles and a freshly built virtual lab.
+/// Suites, model profiles, a freshly built virtual lab and the app flows.
 pub struct Fleet {
     pub set: SuiteSet,
     pub profiles: Vec<Arc<DeviceProfile>>,
     pub lab: VirtualLab,
+    pub flows: Arc<FlowBook>,
 }
 
 pub fn fleet_with(profiles: Vec<Arc<DeviceProfile>>) -> Fleet {
-    let root = root();
-    let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities"))
-        .expect("fixtures");
-    let set = load_paths(&[root.join("suites")], &ctx).expect("suites");
-    let lab_file = LabFile::load(&root.join("devices/lab.yaml")).expect("lab file");
-    let identities =
-        load_identities(&root.join("fixtures"), &lab_file.identities).expect("identities");
-    let lab = VirtualLab::build(&lab_file, &profiles, identities, &root.join("fixtures"))
-        .expect("virtual lab");
-    Fleet { set, profiles, lab }
+    Fleet {
+        set: suites(),
+        lab: virtual_lab_with(&profiles),
+        profiles,
+        flows: flows(),
+    }
 }
 
 pub fn fleet() -> Fleet {
-    let profiles = load_profiles(&root().join("devices/models")).expect("profiles");
-    fleet_with(profiles)
+    fleet_with(profiles())
 }
 
 /// Every scenario of every shipped suite on every model (`run --all`).
@@ -61,7 +55,7 @@ pub fn run(
     options: RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Vec<ScenarioResult> {
-    Runner::new(&mut f.lab, options)
+    Runner::new(&mut f.lab, f.flows.clone(), options)
         .run(jobs, reporter)
         .scenarios
 }
@@ -91,11 +85,6 @@ pub fn summary(f: &Fleet, results: &[ScenarioResult]) -> (Vec<String>, String) {
     (rows, format!("{v:?}"))
 }
 
-/// `MYNACERT_REQUIRE_SERVICES=1` makes a missing service a failure instead of a loud skip.
-pub fn require_services() -> bool {
-    std::env::var("MYNACERT_REQUIRE_SERVICES").as_deref() == Ok("1")
-}
-
 /// Asserts that a run over a wire (`via`) gave exactly the in-process results and verdicts.
 pub fn assert_same(
     via: &str,
@@ -118,4 +107,23 @@ pub fn assert_same(
     );
     assert_eq!(got.0.len(), expected.0.len());
     assert_eq!(got.1, expected.1, "verdicts differ {via}");
+}
+
+/// Makes `lab`'s phone transports go through real ADB to the served addresses (the harness's own
+/// connector, as its lab factory uses it).
+pub fn connect_lab(
+    lab: &mut VirtualLab,
+    addresses: std::collections::BTreeMap<String, std::net::SocketAddr>,
+    route: mynacert::adb::link::Route,
+    boot_timeout: std::time::Duration,
+) {
+    let (connector, path) = mynacert::adb::link::phone_connector(addresses, route, boot_timeout);
+    lab.set_phone_connector(connector, &path);
+}
+
+/// A phone driver for `unit` of the fleet's lab (its transport, the app flows).
+pub fn driver(f: &mut Fleet, unit: &str) -> mynacert::phone::PhoneDriver {
+    use mynacert::lab::Lab;
+    let t = f.lab.phone(unit).expect("the unit's transport");
+    mynacert::phone::PhoneDriver::new(t, f.flows.clone())
 }

@@ -3,11 +3,10 @@
 #![allow(dead_code)]
 
 use mynacert::identity::Identity;
-use mynacert::lab::virtual_lab::{ApduTarget, VirtualLab};
-use mynacert::lab::{Lab, LabFile, load_identities, load_profiles};
+use mynacert::lab::{ApduTarget, Lab};
 use mynacert::pcsc;
-use mynacert::sim::vpcd::{CardServer, CardSlot, serve_cards};
-use std::path::PathBuf;
+use mynacert_sim::VirtualLab;
+use mynacert_sim::vpcd::{CardServer, CardSlot, serve_cards};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -17,10 +16,6 @@ pub const SLOT1: &str = "Virtual PCD 00 01";
 
 static VPCD: Mutex<()> = Mutex::new(());
 
-/// The project directory.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Takes the vpcd slots for one test (poison from a failed test is ignored).
 pub fn slots() -> MutexGuard<'static, ()> {
@@ -46,14 +41,7 @@ pub fn services(test: &str) -> bool {
     false
 }
 
-/// A fresh embedded virtual lab from devices/lab.yaml.
-pub fn virtual_lab() -> VirtualLab {
-    let root = root();
-    let file = LabFile::load(&root.join("devices/lab.yaml")).expect("devices/lab.yaml");
-    let profiles = load_profiles(&root.join("devices/models")).expect("profiles");
-    let ids = load_identities(&root.join("fixtures"), &file.identities).expect("identities");
-    VirtualLab::build(&file, &profiles, ids, &root.join("fixtures")).expect("virtual lab")
-}
+pub use super::{root, virtual_lab};
 
 /// How long to wait for pcscd to see a card come or go.
 pub const WAIT: Duration = Duration::from_secs(5);

@@ -2,15 +2,16 @@
 //! (our direct-TCP host client): no adb server needed, so these always run. The adb-server path is in
 //! `tests/adb_server.rs`.
 
-mod adb_common;
 
-use adb_common::*;
-use mynacert::adb::AdbdConfig;
-use mynacert::adb::fleet::{Route, ServedFleet, connect_lab};
+
+use crate::common::adb::*;
+use mynacert_sim::adbd::AdbdConfig;
+use mynacert::adb::link::Route;
+use mynacert_sim::adbd::fleet::ServedFleet;
 use mynacert::adb::host::DirectConnection;
 use mynacert::adb::transport::AdbShellTransport;
 use mynacert::lab::Lab;
-use mynacert::lab::load_profiles;
+use mynacert::lab::profiles::load_profiles;
 use mynacert::phone::{FlowValue, FlowVars};
 use mynacert::runner::result::ScenarioStatus;
 use mynacert::runner::{NoReporter, Reporter, RunEvent, RunOptions};
@@ -238,14 +239,14 @@ fn hostile_model_name_and_password_cross_the_wire_verbatim() {
         Route::Direct,
         Duration::from_secs(5),
     );
-    let mut d = f.lab.phone(&unit).expect("driver");
+    let mut d = driver(&mut f, &unit);
     let props = d.props().expect("props");
     assert_eq!(props.model, hostile_model);
 
     // A password with shell metacharacters typed through the ADB path reaches the app's field as is.
     for value in ["'; reboot -p #", "$(reboot -p)"] {
         f.lab.place_card("taro", &unit).expect("card on phone");
-        let mut d = f.lab.phone(&unit).expect("driver");
+        let mut d = driver(&mut f, &unit);
         let _ = d.install_app(&f.lab.app_apk().expect("apk"));
         let mut vars = FlowVars::new();
         vars.insert(
@@ -280,7 +281,7 @@ fn lab_serve_then_devices_lists_the_served_phones_with_their_profiles() {
     let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"))
         .args([
             "--root",
-            env!("CARGO_MANIFEST_DIR"),
+            &crate::common::root().to_string_lossy(),
             "lab",
             "serve",
             "--seconds",
@@ -305,7 +306,7 @@ fn lab_serve_then_devices_lists_the_served_phones_with_their_profiles() {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut args = vec!["--root".to_string(), env!("CARGO_MANIFEST_DIR").to_string()];
+    let mut args = vec!["--root".to_string(), crate::common::root().to_string_lossy().into_owned()];
     args.extend(["devices".to_string(), "--no-server".to_string()]);
     for line in text.lines() {
         let addr = line.split_whitespace().nth(1).expect("SERIAL ADDR");

@@ -1,17 +1,17 @@
 //! Tests of the authority client against the virtual authority (in process).
 
-use super::*;
-use crate::sim::authority::test_keys::{holder, p256_spki, rsa_spki};
-use crate::sim::authority::{InProcessAuthority, VirtualAuthority};
-use crate::transport::{AuthorityTransport, TransportError};
-use crate::types::{CertKind, CertStatus, IssuedRecord};
+use mynacert::authority::*;
+use mynacert_sim::authority::test_keys::{holder, p256_spki, rsa_spki};
+use mynacert_sim::authority::{InProcessAuthority, VirtualAuthority};
+use mynacert::transport::{AuthorityTransport, TransportError};
+use mynacert::types::{CertKind, CertStatus, IssuedRecord};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 pub(super) const P: &str = "TEST0000000001";
 
 pub(super) fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    crate::common::root().join("fixtures")
 }
 
 pub(super) fn lab() -> (

@@ -1,9 +1,9 @@
 //! Byte-level tests of certificate and CRL checking: tampering, impostors, truncation, garbage.
 
-use super::tests::{P, fixtures, issue, lab};
-use super::*;
-use crate::sim::authority::ca::{TestCa, ca_key_path};
-use crate::types::CertKind;
+use super::authority::{P, fixtures, issue, lab};
+use mynacert::authority::*;
+use mynacert_sim::authority::ca::{TestCa, ca_key_path};
+use mynacert::types::CertKind;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 

@@ -6,12 +6,12 @@ use std::process::Command;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mynacert"));
-    c.arg("--root").arg(env!("CARGO_MANIFEST_DIR"));
+    c.arg("--root").arg(crate::common::root());
     c
 }
 
 fn fixture_secrets() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/identities");
+    let dir = crate::common::root().join("fixtures/identities");
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
@@ -167,7 +167,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// A copy of the project's suites, devices and fixtures, to alter.
 fn project_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate::common::root();
     for d in ["suites", "devices", "fixtures"] {
         copy_dir(&root.join(d), &dir.path().join(d));
     }
@@ -190,8 +190,8 @@ fn validate_files(root: &Path, files: &[&Path]) -> (Option<i32>, String, String)
     )
 }
 
-fn project() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+fn project() -> PathBuf {
+    crate::common::root()
 }
 
 /// A one-scenario suite with `roles` and `steps` lines spliced in.
@@ -220,7 +220,7 @@ fn validate_and_list_refuse_an_unknown_identity_fixture() {
             "provision: { on: phone, identity: holder }",
         ),
     );
-    let (code, _, err) = validate_files(project(), &[&f]);
+    let (code, _, err) = validate_files(&project(), &[&f]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("jiro.yaml:9:38: unknown identity fixture `jiro`"),
@@ -255,7 +255,7 @@ fn three_misspelt_keys_are_three_problems_in_one_run() {
     .replace("title: T\n", "titel: T\n")
     .replace("    title: One", "    titl: One");
     let f = write(dir.path(), "typos.yaml", &text);
-    let (code, _, err) = validate_files(project(), &[&f]);
+    let (code, _, err) = validate_files(&project(), &[&f]);
     assert_eq!(code, Some(2), "{err}");
     for (at, suggestion) in [("2:1", "title"), ("5:5", "title"), ("11:33", "identity")] {
         assert!(
@@ -278,7 +278,7 @@ fn a_new_file_may_not_reuse_a_project_suite_id_but_a_project_file_is_not_its_own
         "mine.yaml",
         &one_scenario("revocation", "[R4]", "taro", "install-app: { on: phone }"),
     );
-    let (code, _, err) = validate_files(project(), &[&f]);
+    let (code, _, err) = validate_files(&project(), &[&f]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("mine.yaml:1:8: suite id `revocation` is already taken by")
@@ -286,7 +286,7 @@ fn a_new_file_may_not_reuse_a_project_suite_id_but_a_project_file_is_not_its_own
         "{err}"
     );
     let own = project().join("suites/revocation.yaml");
-    let (code, out, err) = validate_files(project(), &[&own]);
+    let (code, out, err) = validate_files(&project(), &[&own]);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("1 file(s) valid"), "{out}");
 }
@@ -310,7 +310,7 @@ fn type_errors_empty_files_and_missing_keys_say_what_is_expected() {
             "revoke-other: { on: phone, identity: holder }",
         ),
     );
-    let (code, _, err) = validate_files(project(), &[&rules, &empty, &target]);
+    let (code, _, err) = validate_files(&project(), &[&rules, &empty, &target]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("rules.yaml:6:12: `rules` is a list, e.g. `[R4]`"),
@@ -403,7 +403,7 @@ fn a_lab_file_listing_a_serial_twice_is_refused_naming_both() {
         "bench.yaml",
         "lab: b\nkind: bench\nreference_model: kumo-km51a\nidentities: [taro]\nunits:\n  - { serial: R5CT1, profile: kumo-km51a, carrier: docomo }\n  - { serial: R5CT1, profile: kumo-km51a, carrier: au }\n",
     );
-    let (code, _, err) = validate_files(project(), &[&f]);
+    let (code, _, err) = validate_files(&project(), &[&f]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("bench.yaml:7:15: unit serial `R5CT1` is listed twice (first at")
@@ -715,7 +715,7 @@ fn a_lab_file_elsewhere_names_its_profiles_and_a_bad_path_is_shown_at_its_line()
         stderr.contains("bad-lab.yaml:7:5: profiles: `no-such-dir` does not exist"),
         "{stderr}"
     );
-    let (code, _, err) = validate_files(project(), &[&bad]);
+    let (code, _, err) = validate_files(&project(), &[&bad]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("bad-lab.yaml:7:5"), "{err}");
 }

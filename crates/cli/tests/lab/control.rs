@@ -2,13 +2,14 @@
 //! through `Controller` and raw TCP; and `mynacert lab serve --control 0 --bench-file F`. No pcscd or adb
 //! server needed.
 
-mod adb_common;
+
 
 use mynacert::authority::{parse_crl, verify_certificate};
-use mynacert::control::{Controller, ControllerServer, serve_controller};
+use mynacert::control::Controller;
+use mynacert_sim::control::{ControllerServer, serve_controller};
 use mynacert::lab::Lab;
 use mynacert::lab::provision::provision_vars;
-use mynacert::lab::virtual_lab::VirtualLab;
+use mynacert_sim::VirtualLab;
 use mynacert::scenario::model::NetworkMode;
 use mynacert::transport::{AuthorityTransport, TransportError};
 use mynacert::types::CertKind;
@@ -33,7 +34,7 @@ fn person(lab: &Mutex<VirtualLab>, identity: &str) -> String {
 }
 
 fn served() -> (Arc<Mutex<VirtualLab>>, ControllerServer) {
-    let lab = Arc::new(Mutex::new(adb_common::fleet().lab));
+    let lab = Arc::new(Mutex::new(crate::common::adb::fleet().lab));
     let aliases = BTreeMap::from([(ALIAS.to_string(), SERIAL.to_string())]);
     let server = serve_controller(SocketAddr::from(([127, 0, 0, 1], 0)), lab.clone(), aliases)
         .expect("serve controller");
@@ -51,7 +52,7 @@ fn provision_flow_completes(lab: &Mutex<VirtualLab>, serial: &str, identity: &st
         .expect("identity");
     let apk = lab.app_apk().expect("apk");
     lab.power_on(serial).expect("power on");
-    let mut d = lab.phone(serial).expect("phone");
+    let mut d = mynacert::phone::PhoneDriver::new(lab.phone(serial).expect("phone"), crate::common::flows());
     d.set_network(NetworkMode::Online).expect("online");
     d.nfc(true).expect("nfc");
     if !d.app_installed().expect("installed?") {
@@ -223,7 +224,7 @@ fn lab_serve_writes_a_bench_file_naming_the_controller_and_every_unit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bench = dir.path().join("bench.yaml");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"))
-        .current_dir(adb_common::root())
+        .current_dir(crate::common::adb::root())
         .args([
             "lab",
             "serve",
@@ -267,7 +268,7 @@ fn lab_serve_writes_a_bench_file_naming_the_controller_and_every_unit() {
     assert_eq!(yaml["controller"], controller.as_str());
     let units = yaml["units"].as_array().expect("units");
     let serials: Vec<&str> = units.iter().filter_map(|u| u["serial"].as_str()).collect();
-    let lab_units = adb_common::fleet().lab.units().len();
+    let lab_units = crate::common::adb::fleet().lab.units().len();
     assert_eq!(served.len(), lab_units, "one served adbd per unit");
     assert_eq!(serials.len(), lab_units, "{text}");
     for addr in &served {

@@ -4,8 +4,8 @@
 
 use base64::Engine;
 use mynacert::journal::fixture::{header, journal, rules};
-use mynacert::lab::virtual_lab::VirtualLab;
-use mynacert::lab::{LabFile, load_identities, load_profiles};
+use mynacert::lab::profiles::load_profiles;
+use mynacert::lab::{LabFile, load_identities};
 use mynacert::profile::{DeviceProfile, Quirk};
 use mynacert::report::{RunReport, html};
 use mynacert::runner::result::{ScenarioStatus, StepStatus};
@@ -33,7 +33,7 @@ scenarios:
 
 #[test]
 fn failing_step_has_a_screenshot_and_a_scrubbed_logcat_and_html_shows_it() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = crate::common::root();
     let dir = tempfile::tempdir().expect("tempdir");
     let suite = dir.path().join("evidence-check.yaml");
     std::fs::write(&suite, SUITE).expect("write suite");
@@ -59,20 +59,18 @@ fn failing_step_has_a_screenshot_and_a_scrubbed_logcat_and_html_shows_it() {
         id.add_secrets(&mut secrets);
     }
     assert!(!secrets.is_empty());
-    let mut lab = VirtualLab::build(
-        &lab_file,
-        &[base.clone(), model.clone()],
-        identities,
-        &root.join("fixtures"),
-    )
-    .expect("lab");
+    let mut opened = crate::common::open(&crate::common::spec(
+        vec![base.clone(), model.clone()],
+        mynacert::lab::PhonePath::InProcess,
+    ));
     let (suite_file, sc) = set.all().next().expect("one scenario");
     let jobs = vec![Job {
         full_id: format!("{}/{}", suite_file.suite.suite, sc.id),
         scenario: Arc::new(sc.clone()),
         model: model.clone(),
     }];
-    let out = Runner::new(&mut lab, RunOptions::default()).run(&jobs, &mut NoReporter);
+    let out = Runner::new(opened.lab.as_mut(), opened.flows.clone(), RunOptions::default())
+        .run(&jobs, &mut NoReporter);
     let r = out.scenarios.first().expect("a result");
     assert_eq!(r.status, ScenarioStatus::Failed, "{:?}", r.reason());
     let attempt = r.attempts.last().expect("an attempt");

@@ -1,18 +1,18 @@
 //! Client ↔ virtual applet, in process, plus scripted transports for garbage answers.
 
-use super::*;
-use crate::apdu::Sw;
-use crate::secret::Secret;
-use crate::sim::card::test_support::{self as ts, AUTH_PIN, SIGN_PIN};
-use crate::sim::card::{AppletFlags, AppletKind, AppletTransport, JpkiApplet, KeyMaterial};
-use crate::transport::TransportError;
-use crate::types::{CertKind, PinKind};
+use mynacert::jpki::*;
+use mynacert::apdu::Sw;
+use mynacert::secret::Secret;
+use mynacert_sim::card::test_support::{self as ts, AUTH_PIN, SIGN_PIN};
+use mynacert_sim::card::{AppletFlags, AppletKind, AppletTransport, JpkiApplet, KeyMaterial};
+use mynacert::transport::TransportError;
+use mynacert::types::{CertKind, PinKind};
 use rstest::rstest;
 
 fn client_for(
     kind: AppletKind,
     flags: AppletFlags,
-    contents: crate::sim::card::JpkiContents,
+    contents: mynacert_sim::card::JpkiContents,
 ) -> JpkiClient<AppletTransport> {
     let applet = JpkiApplet::with_contents(kind, flags, contents);
     let mut c = JpkiClient::new(AppletTransport::new("virtual", applet));

@@ -2,17 +2,17 @@
 //! least one certification scenario fail with the quirk's rule; every conformant model must pass
 //! everything (no false failure).
 
-use mynacert::lab::virtual_lab::VirtualLab;
-use mynacert::lab::{LabFile, load_identities, load_profiles};
+use mynacert::lab::PhonePath;
+use mynacert::lab::profiles::load_profiles;
 use mynacert::profile::{DeviceProfile, Quirk};
 use mynacert::runner::result::ScenarioStatus;
-use mynacert::runner::{Job, NoReporter, RunOptions, Runner};
+use mynacert::runner::{NoReporter, RunOptions, Runner, Selection, plan_jobs};
 use mynacert::scenario::{ValidationContext, load_paths};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::root()
 }
 
 fn mutant(base: &DeviceProfile, quirk: Quirk) -> Arc<DeviceProfile> {
@@ -58,25 +58,11 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
         };
         models.push(mutant(base, q));
     }
-    let lab_file = LabFile::load(&root.join("devices/lab.yaml")).unwrap();
-    let identities = load_identities(&root.join("fixtures"), &lab_file.identities).unwrap();
-    let mut lab =
-        VirtualLab::build(&lab_file, &models, identities, &root.join("fixtures")).unwrap();
-    let mut jobs = Vec::new();
-    for m in &models {
-        let deciding = cert.deciding_for(m);
-        for (suite, sc) in set.all() {
-            let full = format!("{}/{}", suite.suite.suite, sc.id);
-            if deciding.contains(&full) {
-                jobs.push(Job {
-                    full_id: full,
-                    scenario: Arc::new(sc.clone()),
-                    model: m.clone(),
-                });
-            }
-        }
-    }
-    let out = Runner::new(&mut lab, RunOptions::default()).run(&jobs, &mut NoReporter);
+    let mut opened = crate::common::open(&crate::common::spec(models.clone(), PhonePath::InProcess));
+    // The certification set of each model, planned as `mynacert run` plans it.
+    let jobs = plan_jobs(&set, &models, &Selection::default()).unwrap();
+    let out = Runner::new(opened.lab.as_mut(), opened.flows.clone(), RunOptions::default())
+        .run(&jobs, &mut NoReporter);
 
     let mut table = String::from(
         "| quirk | rule | scenarios failing with that rule | caught |\n|---|---|---|---|\n",

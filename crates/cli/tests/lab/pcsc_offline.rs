@@ -1,10 +1,10 @@
-use super::check::{CheckSecrets, Outcome, check_token, verify_signature};
-use super::*;
-use crate::lab::virtual_lab::ApduTarget;
-use crate::secret::Secret;
-use crate::sim::card::test_support::{self, AUTH_PIN, SIGN_PIN};
-use crate::sim::card::{AppletFlags, AppletKind, AppletTransport, JpkiApplet, JpkiContents};
-use crate::transport::CardTransport;
+use mynacert::pcsc::check::{CheckSecrets, Outcome, check_token, verify_signature};
+use mynacert::pcsc::*;
+use mynacert::lab::ApduTarget;
+use mynacert::secret::Secret;
+use mynacert_sim::card::test_support::{self, AUTH_PIN, SIGN_PIN};
+use mynacert_sim::card::{AppletFlags, AppletKind, AppletTransport, JpkiApplet, JpkiContents};
+use mynacert::transport::CardTransport;
 
 #[test]
 fn glob_patterns_match_reader_names() {
@@ -48,7 +48,7 @@ fn picking_a_reader_needs_exactly_one_match_and_names_the_pattern() {
 
 #[test]
 fn pcsc_errors_become_infrastructure_errors_naming_the_reader() {
-    use crate::transport::TransportError as T;
+    use mynacert::transport::TransportError as T;
     let cases = [
         (pcsc::Error::NoService, "is pcscd running"),
         (pcsc::Error::RemovedCard, "card removed"),
@@ -120,7 +120,7 @@ fn self_rooted(mut c: JpkiContents) -> JpkiContents {
 }
 
 fn secrets(auth: &str, sign: &str) -> CheckSecrets {
-    let pins = super::check::TokenPins {
+    let pins = mynacert::pcsc::check::TokenPins {
         auth_pin: Some(Secret::new(auth)),
         sign_password: Some(Secret::new(sign)),
     };
@@ -154,7 +154,7 @@ fn the_check_passes_on_a_good_card_and_spends_no_try() {
     );
     let tries = handle
         .lock()
-        .map(|a| a.tries_left(crate::types::PinKind::Auth));
+        .map(|a| a.tries_left(mynacert::types::PinKind::Auth));
     assert_eq!(tries.ok().flatten(), Some(3));
     let trace = r.trace.join("\n");
     assert!(!trace.contains(&hex::encode_upper(AUTH_PIN)), "{trace}");
@@ -226,7 +226,7 @@ fn a_transport_failure_fails_the_check_naming_the_reader() {
         fn name(&self) -> &str {
             "reader `Virtual PCD 00 00`"
         }
-        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, mynacert::transport::TransportError> {
             Err(transport_error(
                 "Virtual PCD 00 00",
                 "transmit",
@@ -248,8 +248,8 @@ fn a_transport_failure_fails_the_check_naming_the_reader() {
 #[test]
 fn a_tampered_signature_does_not_verify() {
     let (key, cert) = test_support::rsa_key_and_cert("card-taro-auth.pem", "X");
-    let di = crate::jpki::sha256_digest_info(b"challenge");
-    let crate::sim::card::KeyMaterial::Rsa(k) = key else {
+    let di = mynacert::jpki::sha256_digest_info(b"challenge");
+    let mynacert_sim::card::KeyMaterial::Rsa(k) = key else {
         panic!("rsa key expected")
     };
     let mut sig = k

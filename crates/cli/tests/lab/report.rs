@@ -19,7 +19,7 @@ fn bin() -> Command {
 }
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::root()
 }
 
 /// True when `tool` runs; otherwise skips loudly, or panics when services are required.

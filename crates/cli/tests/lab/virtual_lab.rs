@@ -1,21 +1,33 @@
+//! Units of the virtual lab are unique by construction: a copied profile with a defect gets units of
+//! its own and cannot change the original model's verdict.
+
+use crate::common::{open, profiles, spec, suites};
+use mynacert::lab::PhonePath;
+use mynacert::profile::Quirk;
+use mynacert::runner::result::ScenarioStatus;
+use mynacert::runner::{Job, NoReporter, RunOptions, Runner};
+use std::sync::Arc;
+
 #[test]
 fn a_copied_profile_with_a_defect_leaves_the_original_model_verdict_alone() {
-    let kumo = shipped("kumo-km51a");
+    let all = profiles();
+    let kumo = all
+        .iter()
+        .find(|p| p.id == "kumo-km51a")
+        .expect("kumo-km51a")
+        .as_ref()
+        .clone();
     let mut leaky = kumo.clone();
     leaky.id = "kumo-km51a-leaky".into();
     leaky.quirks = vec![Quirk::SecretInLogcat];
-    let profiles = vec![Arc::new(kumo), Arc::new(leaky)];
-    let file = virtual_lab_file();
-    let identities = load_identities(&root().join("fixtures"), &file.identities).unwrap();
-    let mut lab =
-        VirtualLab::build(&file, &profiles, identities, &root().join("fixtures")).unwrap();
-    let ctx = ValidationContext::from_identities_dir(&root().join("fixtures/identities")).unwrap();
-    let set = load_paths(&[root().join("suites")], &ctx).unwrap();
+    let models = vec![Arc::new(kumo), Arc::new(leaky)];
+    let mut opened = open(&spec(models.clone(), PhonePath::InProcess));
+    let set = suites();
     let (suite, sc) = set
         .all()
         .find(|(s, sc)| s.suite.suite == "provisioning" && sc.id == "issue-both")
-        .unwrap();
-    let jobs: Vec<Job> = profiles
+        .expect("provisioning/issue-both");
+    let jobs: Vec<Job> = models
         .iter()
         .map(|m| Job {
             full_id: format!("{}/{}", suite.suite.suite, sc.id),
@@ -23,7 +35,8 @@ fn a_copied_profile_with_a_defect_leaves_the_original_model_verdict_alone() {
             model: m.clone(),
         })
         .collect();
-    let out = Runner::new(&mut lab, RunOptions::default()).run(&jobs, &mut NoReporter);
+    let out = Runner::new(opened.lab.as_mut(), opened.flows.clone(), RunOptions::default())
+        .run(&jobs, &mut NoReporter);
     let status = |model: &str| {
         out.scenarios
             .iter()

@@ -6,14 +6,13 @@
 //! and exports `ADB_SERVER_SOCKET`. Without one these tests SKIP LOUDLY, unless
 //! `MYNACERT_REQUIRE_SERVICES=1`, where they fail.
 
-mod adb_common;
 
-use adb_common::*;
-use mynacert::adb::AdbdConfig;
+
+use crate::common::adb::*;
+use mynacert_sim::adbd::AdbdConfig;
 use mynacert::adb::auth::AuthPolicy;
-use mynacert::adb::fleet::{
-    Route, ServedFleet, connect_lab, connect_through_server, disconnect_through_server,
-};
+use mynacert::adb::link::{Route, connect_through_server, disconnect_through_server};
+use mynacert_sim::adbd::fleet::ServedFleet;
 use mynacert::adb::transport::{AdbEnv, server_request};
 use mynacert::lab::Lab;
 use mynacert::runner::result::ScenarioStatus;

@@ -1,9 +1,9 @@
 //! Interop with an independent JPKI client: OpenSC's `jpki` driver reads the served virtual card through
 //! pcscd exactly as it reads a real one. Needs pcscd + vpcd (see tests/pcsc_vpcd.rs) and `opensc`.
 
-mod pcsc_common;
 
-use pcsc_common::{SLOT0, card_on_slot0, identity, services, slots, virtual_lab};
+
+use crate::common::pcsc::{SLOT0, card_on_slot0, identity, services, slots, virtual_lab};
 use std::process::Command;
 
 const MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";

@@ -5,13 +5,13 @@
 //! the unplug-during-a-wait decision is unit-tested sans-IO in `src/pcsc/hotplug.rs`.
 //! Needs `pcscd -f -a` with vsmartcard-vpcd (see tests/pcsc_vpcd.rs).
 
-mod pcsc_common;
 
-use mynacert::lab::virtual_lab::ApduTarget;
+
+use mynacert::lab::ApduTarget;
 use mynacert::pcsc;
-use mynacert::sim::vpcd::{CardSlot, serve_cards};
+use mynacert_sim::vpcd::{CardSlot, serve_cards};
 use mynacert::transport::TransportError;
-use pcsc_common::{SLOT1, WAIT, services, slots, virtual_lab};
+use crate::common::pcsc::{SLOT1, WAIT, services, slots, virtual_lab};
 use std::time::{Duration, Instant};
 
 #[test]

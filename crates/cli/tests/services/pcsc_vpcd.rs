@@ -2,7 +2,7 @@
 //! running with vsmartcard-vpcd (scripts/test starts it; without it these tests SKIP loudly, or fail
 //! when MYNACERT_REQUIRE_SERVICES=1).
 
-mod pcsc_common;
+
 
 use mynacert::apdu::Sw;
 use mynacert::jpki::{JpkiClient, TOKEN_LABEL_CARD, ef};
@@ -12,7 +12,7 @@ use mynacert::pcsc::{self, PcscSettings, PcscTransport};
 use mynacert::secret::Secret;
 use mynacert::transport::{CardTransport, TransportError};
 use mynacert::types::CertKind;
-use pcsc_common::{SLOT0, WAIT, card_on_slot0, identity, services, slots, virtual_lab};
+use crate::common::pcsc::{SLOT0, WAIT, card_on_slot0, identity, services, slots, virtual_lab};
 
 #[test]
 fn a_served_card_reads_through_pcscd_like_in_process() {

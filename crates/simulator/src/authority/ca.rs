@@ -70,7 +70,7 @@ pub fn generate_ca_key_pem() -> Result<String, SimAuthorityError> {
 }
 
 /// One test CA: its key, its (deterministic, self-signed) certificate and the parameters it issues with.
-pub(crate) struct TestCa {
+pub struct TestCa {
     kind: CertKind,
     params: CertificateParams,
     key: KeyPair,
@@ -89,7 +89,7 @@ impl std::fmt::Debug for TestCa {
 }
 
 /// What goes into one leaf certificate.
-pub(crate) struct LeafRequest<'a> {
+pub struct LeafRequest<'a> {
     pub person_id: &'a str,
     pub spki_der: &'a [u8],
     pub serial: &'a [u8],
@@ -100,7 +100,7 @@ pub(crate) struct LeafRequest<'a> {
 }
 
 /// One revoked entry for a CRL.
-pub(crate) struct CrlEntry {
+pub struct CrlEntry {
     pub serial: Vec<u8>,
     pub at: OffsetDateTime,
     pub reason: RevocationReason,
@@ -108,7 +108,7 @@ pub(crate) struct CrlEntry {
 
 impl TestCa {
     /// Loads a CA from its PKCS#8 PEM key and builds its certificate.
-    pub(crate) fn from_pem(
+    pub fn from_pem(
         kind: CertKind,
         pem: &str,
         file: &Path,
@@ -135,12 +135,12 @@ impl TestCa {
     }
 
     /// The CA certificate, DER.
-    pub(crate) fn der(&self) -> &[u8] {
+    pub fn der(&self) -> &[u8] {
         &self.der
     }
 
     /// Issues one leaf certificate.
-    pub(crate) fn issue(&self, req: &LeafRequest<'_>) -> Result<Vec<u8>, SimAuthorityError> {
+    pub fn issue(&self, req: &LeafRequest<'_>) -> Result<Vec<u8>, SimAuthorityError> {
         let what = format!("{} certificate for {}", self.kind, req.person_id);
         let public_key = SubjectPublicKeyInfo::from_der(req.spki_der).map_err(|e| {
             SimAuthorityError::SubjectKey {
@@ -185,7 +185,7 @@ impl TestCa {
     }
 
     /// Signs a CRL with this CA.
-    pub(crate) fn crl(
+    pub fn crl(
         &self,
         number: u64,
         this_update: OffsetDateTime,
@@ -299,7 +299,7 @@ pub fn fifth_birthday_after(
 }
 
 /// Maps a sim revocation cause to its CRL reason code.
-pub(crate) fn reason_code(cause: super::RevocationCause) -> RevocationReason {
+pub fn reason_code(cause: super::RevocationCause) -> RevocationReason {
     use super::RevocationCause as C;
     match cause {
         C::Superseded => RevocationReason::Superseded,

@@ -6,16 +6,16 @@ mod flows;
 mod quirks;
 mod screencap;
 
-use super::*;
-use crate::profile::{DeviceProfile, Listing, Quirk};
-use crate::scenario::model::{Feature, NetworkMode};
-use crate::secret::{Secret, SecretSet};
-use crate::sim::phone::VirtualPhone;
-use crate::sim::phone::fake_env::{
-    CARD_PW, FakeEnv, Lab, PERSON, PHONE_PIN, PHONE_PW, SimTransport, apk, flow_book, profile,
+use mynacert::phone::*;
+use mynacert::profile::{DeviceProfile, Listing, Quirk};
+use mynacert::scenario::model::{Feature, NetworkMode};
+use mynacert::secret::{Secret, SecretSet};
+use mynacert_sim::phone::VirtualPhone;
+use mynacert_sim::phone::fake_env::{
+    CARD_PW, FakeEnv, Lab, PERSON, PHONE_PIN, PHONE_PW, SimTransport, apk, profile,
 };
-use crate::transport::TransportError;
-use crate::types::{CertKind, CertStatus};
+use mynacert::transport::TransportError;
+use mynacert::types::{CertKind, CertStatus};
 use rstest::rstest;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -125,4 +125,12 @@ fn secrets() -> SecretSet {
         s.add(&Secret::new(v));
     }
     s
+}
+
+/// The fixture flow book with no waiting between polls.
+fn flow_book() -> Arc<FlowBook> {
+    let mut book = (*crate::common::flows()).clone();
+    book.settings.wait_interval_ms = 0;
+    book.settings.wait_polls = 3;
+    Arc::new(book)
 }

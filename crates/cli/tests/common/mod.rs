@@ -1,0 +1,105 @@
+//! The one helper module of mynacert's system tests (both binaries include it): the project directory,
+//! the shipped suites and fleet, labs opened through the harness's lab factory (with the simulator), and
+//! the service gates. `adb` and `pcsc` hold what only the tests of those paths need.
+#![allow(dead_code)]
+
+pub mod adb;
+pub mod pcsc;
+
+use mynacert::lab::{LabFile, LabSpec, OpenLab, PhonePath, load_flows, load_identities, open_lab};
+use mynacert::lab::profiles::load_profiles;
+use mynacert::phone::FlowBook;
+use mynacert::profile::DeviceProfile;
+use mynacert::scenario::{SuiteSet, ValidationContext, load_paths};
+use mynacert_sim::{VirtualLab, VirtualSpec};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// The project directory (these tests live in `crates/cli`).
+pub fn root() -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        p.canonicalize().unwrap_or(p)
+    })
+    .clone()
+}
+
+/// The `mynacert` binary, run against the project directory.
+pub fn mynacert() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"));
+    c.arg("--root").arg(root());
+    c
+}
+
+/// `MYNACERT_REQUIRE_SERVICES=1` makes a missing service a failure instead of a loud skip.
+pub fn require_services() -> bool {
+    std::env::var("MYNACERT_REQUIRE_SERVICES").as_deref() == Ok("1")
+}
+
+/// The shipped suites (with the certification profile).
+pub fn suites() -> SuiteSet {
+    let root = root();
+    let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities"))
+        .expect("fixtures/identities");
+    load_paths(&[root.join("suites")], &ctx).expect("suites")
+}
+
+/// The shipped model profiles.
+pub fn profiles() -> Vec<Arc<DeviceProfile>> {
+    load_profiles(&root().join("devices/models")).expect("profiles")
+}
+
+/// The app's flows.
+pub fn flows() -> Arc<FlowBook> {
+    load_flows(&root()).expect("fixtures/flows")
+}
+
+/// The shipped lab file (`devices/lab.yaml`).
+pub fn lab_file() -> LabFile {
+    LabFile::load(&root().join("devices/lab.yaml")).expect("devices/lab.yaml")
+}
+
+/// The spec of the shipped virtual lab with `profiles`, its phones reached by `phones`.
+pub fn spec(profiles: Vec<Arc<DeviceProfile>>, phones: PhonePath) -> LabSpec {
+    let root = root();
+    let file = lab_file();
+    let identities = load_identities(&root.join("fixtures"), &file.identities).expect("identities");
+    LabSpec {
+        root: root.clone(),
+        path: root.join("devices/lab.yaml"),
+        file,
+        profiles,
+        identities,
+        phones,
+        adb_port_base: 0,
+        boot_timeout: Duration::from_secs(20),
+    }
+}
+
+/// The shipped virtual lab opened through the harness's lab factory (the simulator's virtual lab).
+pub fn open(spec: &LabSpec) -> OpenLab {
+    match open_lab(spec, Some(mynacert_sim::factory)) {
+        Ok(l) => l,
+        Err(e) => panic!("opening the virtual lab: {e}"),
+    }
+}
+
+/// The shipped virtual lab as the simulator's own type, for tests that serve or unplug its parts
+/// themselves (the factory keeps those inside the lab it returns).
+pub fn virtual_lab_with(profiles: &[Arc<DeviceProfile>]) -> VirtualLab {
+    let s = spec(profiles.to_vec(), PhonePath::InProcess);
+    let vspec = VirtualSpec {
+        id: s.file.lab.clone(),
+        units: s.file.units.clone(),
+        reference_model: s.file.reference_model.clone(),
+        reference_units: s.file.reference_units,
+    };
+    VirtualLab::build(&vspec, profiles, s.identities, &root().join("fixtures")).expect("virtual lab")
+}
+
+/// [`virtual_lab_with`] the shipped profiles.
+pub fn virtual_lab() -> VirtualLab {
+    virtual_lab_with(&profiles())
+}

@@ -1,0 +1,22 @@
+//! mynacert's system tests that need no service: the shipped suites on the virtual lab in process and
+//! over ADB straight to served adbds, the CLI, reports, bundles, the device list, the drivers against
+//! the simulator, and the mutation score. (`services` holds the tests that need pcscd, vpcd or an adb
+//! server.)
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod adb_wire;
+mod authority;
+mod authority_x509;
+mod bundle;
+mod cli;
+mod control;
+mod devicelist;
+mod evidence;
+mod jpki_applet;
+mod mutation;
+mod pcsc_offline;
+mod phone;
+mod report;
+mod virtual_lab;
