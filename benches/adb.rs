@@ -8,12 +8,13 @@
 
 use adb_client::ADBDeviceExt;
 use criterion::{Criterion, criterion_group};
-use mynacert::adb::AdbdConfig;
-use mynacert::adb::fleet::ServedFleet;
 use mynacert::adb::transport::{AdbEnv, AdbShellTransport, server_request};
-use mynacert::lab::virtual_lab::VirtualLab;
-use mynacert::lab::{LabFile, load_identities, load_profiles};
+use mynacert::lab::profiles::load_profiles;
+use mynacert::lab::{LabFile, load_identities};
 use mynacert::transport::ShellTransport;
+use mynacert_sim::VirtualLab;
+use mynacert_sim::adbd::AdbdConfig;
+use mynacert_sim::adbd::fleet::ServedFleet;
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -26,7 +27,13 @@ fn lab() -> VirtualLab {
     let profiles = load_profiles(&root.join("devices/models")).expect("profiles");
     let lab_file = LabFile::load(&root.join("devices/lab.yaml")).expect("lab file");
     let ids = load_identities(&root.join("fixtures"), &lab_file.identities).expect("identities");
-    VirtualLab::build(&lab_file, &profiles, ids, &root.join("fixtures")).expect("lab")
+    VirtualLab::build(
+        &lab_file.virtual_spec(),
+        &profiles,
+        ids,
+        &root.join("fixtures"),
+    )
+    .expect("lab")
 }
 
 struct Server {

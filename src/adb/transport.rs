@@ -6,10 +6,10 @@
 use super::host::DirectConnection;
 use super::reconnect;
 pub use super::server_client::{server_request, server_shell, server_shell_delivery};
-use mynacert_wire::adb::drops_connection;
 use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use adb_client::RustADBError;
 use adb_client::server_device::ADBServerDevice;
+use mynacert_wire::adb::drops_connection;
 use rsa::RsaPrivateKey;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, ToSocketAddrs};

@@ -11,7 +11,6 @@ mod client;
 mod error;
 mod x509;
 
-
 pub use client::{AuthorityClient, StatusReport};
 pub use error::{AuthorityError, CertDefect, CrlDefect};
 pub use x509::{

@@ -60,6 +60,16 @@ fn two() -> usize {
 }
 
 impl LabFile {
+    /// What the simulator builds a virtual lab from.
+    pub fn virtual_spec(&self) -> mynacert_wire::lab::VirtualSpec {
+        mynacert_wire::lab::VirtualSpec {
+            id: self.lab.clone(),
+            units: self.units.clone(),
+            reference_model: self.reference_model.clone(),
+            reference_units: self.reference_units,
+        }
+    }
+
     /// Loads a lab file (the first problem of its shape; [`LabFile::read`] has every one).
     pub fn load(path: &Path) -> Result<LabFile, LoadError> {
         load_yaml_file(path)

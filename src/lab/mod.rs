@@ -7,8 +7,8 @@ pub mod bench;
 #[cfg(test)]
 mod bench_tests;
 mod inventory;
-pub mod profiles;
 pub mod open;
+pub mod profiles;
 pub mod provision;
 pub mod survey;
 mod units;
@@ -22,4 +22,3 @@ pub use mynacert_wire::lab::{
     VirtualFactory, VirtualSpec, is_simulated_fingerprint, unit,
 };
 pub use open::{LabSpec, OpenLab, PhonePath, load_flows, open_lab};
-

@@ -6,7 +6,6 @@
 use super::bench::BenchLab;
 use super::{
     ApduTarget, Lab, LabError, LabFile, LabKind, UnitInfo, VirtualBackend, VirtualFactory,
-    VirtualSpec,
 };
 use crate::adb::link::{Route, connect_through_server, disconnect_through_server, phone_connector};
 use crate::adb::transport::AdbEnv;
@@ -86,7 +85,8 @@ pub fn open_lab(spec: &LabSpec, virtual_lab: Option<VirtualFactory>) -> Result<O
         LabKind::Bench => {
             if spec.phones != PhonePath::InProcess {
                 return Err(LabError::Config(
-                    "a bench reaches its phones as its lab file says (`adb:`), not by --phones".into(),
+                    "a bench reaches its phones as its lab file says (`adb:`), not by --phones"
+                        .into(),
                 ));
             }
             let env = AdbEnv::from_process().map_err(LabError::Config)?;
@@ -119,14 +119,8 @@ fn open_virtual(
     spec: &LabSpec,
     factory: VirtualFactory,
 ) -> Result<(Box<dyn Lab>, Vec<String>), LabError> {
-    let vspec = VirtualSpec {
-        id: spec.file.lab.clone(),
-        units: spec.file.units.clone(),
-        reference_model: spec.file.reference_model.clone(),
-        reference_units: spec.file.reference_units,
-    };
     let mut lab = factory(
-        &vspec,
+        &spec.file.virtual_spec(),
         &spec.profiles,
         spec.identities.clone(),
         &spec.root.join("fixtures"),
@@ -193,7 +187,8 @@ fn serve_readers(lab: &mut dyn VirtualBackend, spec: &LabSpec) -> Result<(), Lab
         }
         slots.push((target, slot));
     }
-    let connector = crate::pcsc::pcsc_connector(&spec.file.readers).map_err(|e| in_file(e.to_string()))?;
+    let connector =
+        crate::pcsc::pcsc_connector(&spec.file.readers).map_err(|e| in_file(e.to_string()))?;
     lab.serve_on_vpcd(&slots)?;
     for (_, slot) in &slots {
         let name = crate::pcsc::vpcd_reader_name(*slot);

@@ -4,8 +4,8 @@
 
 use super::{Lab, LabError};
 use crate::phone::{DriverError, FlowBook, FlowValue, FlowVars, PhoneDriver};
-use std::sync::Arc;
 use crate::types::NetworkMode;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Provisioning a unit did not end with both certificates registered.

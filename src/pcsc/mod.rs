@@ -216,4 +216,3 @@ fn reader_cstring(reader: &str) -> Result<CString, TransportError> {
         detail: "reader name contains a NUL byte".into(),
     })
 }
-

@@ -5,8 +5,8 @@ use crate::phone::driver::{DriverError, FlowOutcome, FlowValue, FlowVars, PhoneD
 use crate::phone::flow::{APP_NOT_INSTALLED, FlowBook, FlowStep, UNEXPECTED_SCREEN};
 use crate::phone::quote::ShellCommand;
 use crate::phone::ui::{Selector, UiNode, UiTree};
-use crate::types::Feature;
 use crate::secret::SecretSet;
+use crate::types::Feature;
 use serde_saphyr::Spanned;
 use std::sync::Arc;
 use std::time::Duration;

@@ -12,7 +12,6 @@ pub mod flow;
 pub use mynacert_wire::shell::{quote, shlex};
 pub use mynacert_wire::ui;
 
-
 pub use driver::{
     APK_STAGING_PATH, DeviceProps, DriverError, FlowOutcome, FlowValue, FlowVars, PhoneDriver,
 };

@@ -6,11 +6,11 @@ use crate::identity::Identity;
 use crate::jpki::JpkiClient;
 use crate::lab::{Lab, LabError, UnitInfo};
 use crate::phone::{DriverError, FlowBook, PhoneDriver};
-use std::sync::Arc;
 use crate::secret::Secret;
 use crate::transport::{AuthorityTransport, CardTransport};
 use crate::types::Rule;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Why a step did not pass.
 #[derive(Debug)]

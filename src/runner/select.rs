@@ -69,4 +69,3 @@ pub fn plan_jobs(
     }
     Ok(jobs)
 }
-

@@ -19,10 +19,10 @@
 //! ```
 
 use crate::types::{CertKind, CertStatus, PinKind, Rule};
+pub use mynacert_wire::types::{Feature, NetworkMode};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
-pub use mynacert_wire::types::{Feature, NetworkMode};
 
 /// One suite file.
 #[derive(Debug, Clone, Deserialize)]

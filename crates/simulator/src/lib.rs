@@ -15,6 +15,6 @@ pub mod virtual_lab;
 pub mod vpcd;
 mod world;
 
-pub use mynacert_wire::{apdu, identity, jpki, lab, profile, secret, shell, transport, types, ui};
 pub use mynacert_wire::lab::VirtualSpec;
+pub use mynacert_wire::{apdu, identity, jpki, lab, profile, secret, shell, transport, types, ui};
 pub use virtual_lab::{VirtualLab, factory};

@@ -1,21 +1,21 @@
 //! The embedded virtual lab: virtual phones, SEs, cards and authority in one process, reached through the
 //! same transports (shell, APDU, authority) as a real lab.
 
-use crate::world::{Borrowed, VirtualCard, World, WorldEnv, issue_contents, new_se};
-use crate::lab::{
-    ApduConnector, ApduTarget, Lab, LabError, LabKind, PhoneConnector, UnitInfo,
-    VirtualBackend, VirtualSpec,
-};
-use crate::identity::Identity;
-use crate::keys::load_rsa_key;
-use crate::profile::{DeviceProfile, Quirk};
 use crate::authority::{HolderInfo, InProcessAuthority, VirtualAuthority};
 use crate::card::{AppletFlags, AppletKind, JpkiApplet, KeyMaterial};
+use crate::identity::Identity;
+use crate::keys::load_rsa_key;
+use crate::lab::{
+    ApduConnector, ApduTarget, Lab, LabError, LabKind, PhoneConnector, UnitInfo, VirtualBackend,
+    VirtualSpec,
+};
 use crate::phone::VirtualPhone;
+use crate::profile::{DeviceProfile, Quirk};
 use crate::transport::{
     AuthorityTransport, CardTransport, ShellOutput, ShellTransport, TransportError,
 };
 use crate::types::CertKind;
+use crate::world::{Borrowed, VirtualCard, World, WorldEnv, issue_contents, new_se};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -47,22 +47,18 @@ impl VirtualLab {
         identities: Vec<Identity>,
         fixtures: &Path,
     ) -> Result<VirtualLab, LabError> {
-        let authority = VirtualAuthority::load(fixtures)
-            .map_err(|e| LabError::File {
-                path: fixtures.join("ca"),
-                detail: format!("virtual authority: {e}"),
-            })?;
+        let authority = VirtualAuthority::load(fixtures).map_err(|e| LabError::File {
+            path: fixtures.join("ca"),
+            detail: format!("virtual authority: {e}"),
+        })?;
         let authority = Arc::new(Mutex::new(authority));
         let mut pool = Vec::new();
         for i in 0..SE_POOL {
             let path = fixtures.join("keys").join(format!("se-pool-{i:02}.pem"));
-            pool.push(
-                load_rsa_key(&path)
-                    .map_err(|e| LabError::File {
-                        path: path.clone(),
-                        detail: e.to_string(),
-                    })?,
-            );
+            pool.push(load_rsa_key(&path).map_err(|e| LabError::File {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?);
         }
         let mut env = WorldEnv::new(authority.clone(), pool);
         for identity in &identities {
@@ -143,7 +139,10 @@ fn make_card(
 /// Units of the virtual lab: the lab file's list, or one per carrier variant of every model plus the
 /// reference units. Generated serials are unique by construction (see [`serial_for`]); a listed serial
 /// that appears twice is refused.
-fn plan_units(spec: &VirtualSpec, profiles: &[Arc<DeviceProfile>]) -> Result<Vec<UnitInfo>, LabError> {
+fn plan_units(
+    spec: &VirtualSpec,
+    profiles: &[Arc<DeviceProfile>],
+) -> Result<Vec<UnitInfo>, LabError> {
     let find = |id: &str| {
         profiles
             .iter()
@@ -497,11 +496,10 @@ impl Lab for VirtualLab {
         Ok(())
     }
     fn app_apk(&self) -> Result<Vec<u8>, LabError> {
-        std::fs::read(&self.apk)
-            .map_err(|e| LabError::File {
-                path: self.apk.clone(),
-                detail: e.to_string(),
-            })
+        std::fs::read(&self.apk).map_err(|e| LabError::File {
+            path: self.apk.clone(),
+            detail: e.to_string(),
+        })
     }
     fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError> {
         let mut w = self.world()?;

@@ -57,4 +57,3 @@ fn a_listed_serial_used_twice_is_refused() {
     let err = plan_units(&file, &profiles).unwrap_err().to_string();
     assert!(err.contains("R5CT0001"), "{err}");
 }
-

@@ -2,11 +2,11 @@
 //! `WorldEnv` is what a virtual phone's app reaches outside the phone (`PhoneEnv`): the card on its NFC
 //! antenna, its own SE, and the authority over the network.
 
-use crate::jpki::{JpkiClient, PinState};
-use crate::secret::Secret;
 use crate::authority::{HolderInfo, VirtualAuthority};
 use crate::card::{AppletKind, JpkiApplet, JpkiContents, KeyMaterial};
+use crate::jpki::{JpkiClient, PinState};
 use crate::phone::{EnvError, PhoneEnv, VirtualPhone};
+use crate::secret::Secret;
 use crate::transport::{CardTransport, TransportError};
 use crate::types::{CertKind, CertStatus, KeyType, PinKind};
 use std::collections::BTreeMap;

@@ -174,7 +174,6 @@ pub enum ApduTarget {
 pub type ApduConnector =
     Box<dyn FnMut(&ApduTarget) -> Result<Option<Box<dyn CardTransport>>, LabError> + Send>;
 
-
 /// How every virtual phone's build id begins (`SIM<sdk>.<8 hex digits>`, in `ro.build.fingerprint`).
 pub const SIM_BUILD_PREFIX: &str = "SIM";
 
@@ -200,7 +199,6 @@ pub fn is_simulated_fingerprint(fingerprint: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
 }
-
 
 /// What a virtual lab is built from: the parts of a lab file it needs.
 #[derive(Debug, Clone, Default)]

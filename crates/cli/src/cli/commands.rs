@@ -46,7 +46,9 @@ impl CliError {
             CliError::Invalid(_) => {
                 Some("`mynacert validate` checks every file and points at each problem")
             }
-            CliError::Harness(_) => Some("this is a bug in mynacert: please report it with the output"),
+            CliError::Harness(_) => {
+                Some("this is a bug in mynacert: please report it with the output")
+            }
             CliError::Reported(_) | CliError::Infra(_) => None,
         }
     }
@@ -297,7 +299,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         .unwrap_or_default();
     let survey = mynacert::lab::survey::survey(opened.lab.as_mut());
     let mut journal = mynacert::journal::start_run(&run_dir, &run_id, &survey, &set, &profiles)
-    .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
+        .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
     eprintln!("run directory: {}", run_dir.display());
     for p in &opened.paths {
         eprintln!("{p}");
@@ -325,7 +327,8 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     journal
         .finish()
         .map_err(|e| CliError::Infra(format!("cannot finish the journal: {e}")))?;
-    let j = mynacert::journal::read_journal(&run_dir).map_err(|e| CliError::Infra(e.to_string()))?;
+    let j =
+        mynacert::journal::read_journal(&run_dir).map_err(|e| CliError::Infra(e.to_string()))?;
     let (report, files) = mynacert::report::write_reports(&run_dir, &j).map_err(|e| {
         CliError::Infra(format!(
             "cannot write reports in {}: {e}",

@@ -4,11 +4,11 @@
 
 use super::commands::CliError;
 use mynacert::adb::auth::{AuthPolicy, parse_public_key};
+use mynacert::lab::ApduTarget;
+use mynacert::lab::{Lab, LabFile};
 use mynacert_sim::adbd::fleet::ServedFleet;
 use mynacert_sim::adbd::server::AdbdConfig;
-use mynacert::lab::ApduTarget;
 use mynacert_sim::virtual_lab::VirtualLab;
-use mynacert::lab::{Lab, LabFile};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -87,13 +87,12 @@ pub fn load_virtual_lab_file(root: &Path, lab: &Path) -> Result<(VirtualLab, Lab
             l.file.lab
         )));
     }
-    let spec = mynacert_sim::VirtualSpec {
-        id: l.file.lab.clone(),
-        units: l.file.units.clone(),
-        reference_model: l.file.reference_model.clone(),
-        reference_units: l.file.reference_units,
-    };
-    let built = VirtualLab::build(&spec, &l.profiles, l.identities, &root.join("fixtures"))?;
+    let built = VirtualLab::build(
+        &l.file.virtual_spec(),
+        &l.profiles,
+        l.identities,
+        &root.join("fixtures"),
+    )?;
     Ok((built, l.file))
 }
 

@@ -3,12 +3,12 @@
 
 use super::commands::CliError;
 use super::serve::ServeArgs;
+use mynacert::lab::ApduTarget;
+use mynacert::lab::{Lab, LabFile};
 use mynacert_sim::adbd::fleet::ServedFleet;
 use mynacert_sim::control::bench_file::{BenchFile, BenchReader, BenchReaderRole, BenchUnit};
 use mynacert_sim::control::{ControllerServer, serve_controller};
-use mynacert::lab::ApduTarget;
 use mynacert_sim::virtual_lab::VirtualLab;
-use mynacert::lab::{Lab, LabFile};
 use mynacert_sim::vpcd::{CardSlot, VPCD_PORT};
 use std::collections::BTreeMap;
 use std::io::Write;

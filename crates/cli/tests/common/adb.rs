@@ -11,8 +11,6 @@ use mynacert::scenario::SuiteSet;
 use mynacert_sim::VirtualLab;
 use std::sync::Arc;
 
-pub use super::{require_services, root};
-
 /// Suites, model profiles, a freshly built virtual lab and the app flows.
 pub struct Fleet {
     pub set: SuiteSet,

@@ -6,12 +6,12 @@
 pub mod adb;
 pub mod pcsc;
 
-use mynacert::lab::{LabFile, LabSpec, OpenLab, PhonePath, load_flows, load_identities, open_lab};
 use mynacert::lab::profiles::load_profiles;
+use mynacert::lab::{LabFile, LabSpec, OpenLab, PhonePath, load_flows, load_identities, open_lab};
 use mynacert::phone::FlowBook;
 use mynacert::profile::DeviceProfile;
 use mynacert::scenario::{SuiteSet, ValidationContext, load_paths};
-use mynacert_sim::{VirtualLab, VirtualSpec};
+use mynacert_sim::VirtualLab;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -90,13 +90,13 @@ pub fn open(spec: &LabSpec) -> OpenLab {
 /// themselves (the factory keeps those inside the lab it returns).
 pub fn virtual_lab_with(profiles: &[Arc<DeviceProfile>]) -> VirtualLab {
     let s = spec(profiles.to_vec(), PhonePath::InProcess);
-    let vspec = VirtualSpec {
-        id: s.file.lab.clone(),
-        units: s.file.units.clone(),
-        reference_model: s.file.reference_model.clone(),
-        reference_units: s.file.reference_units,
-    };
-    VirtualLab::build(&vspec, profiles, s.identities, &root().join("fixtures")).expect("virtual lab")
+    VirtualLab::build(
+        &s.file.virtual_spec(),
+        profiles,
+        s.identities,
+        &root().join("fixtures"),
+    )
+    .expect("virtual lab")
 }
 
 /// [`virtual_lab_with`] the shipped profiles.

@@ -16,7 +16,6 @@ pub const SLOT1: &str = "Virtual PCD 00 01";
 
 static VPCD: Mutex<()> = Mutex::new(());
 
-
 /// Takes the vpcd slots for one test (poison from a failed test is ignored).
 pub fn slots() -> MutexGuard<'static, ()> {
     VPCD.lock().unwrap_or_else(|p| p.into_inner())
@@ -40,8 +39,6 @@ pub fn services(test: &str) -> bool {
     );
     false
 }
-
-pub use super::{root, virtual_lab};
 
 /// How long to wait for pcscd to see a card come or go.
 pub const WAIT: Duration = Duration::from_secs(5);

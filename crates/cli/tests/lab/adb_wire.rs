@@ -2,13 +2,10 @@
 //! (our direct-TCP host client): no adb server needed, so these always run. The adb-server path is in
 //! `tests/adb_server.rs`.
 
-
-
 use crate::common::adb::*;
-use mynacert_sim::adbd::AdbdConfig;
-use mynacert::adb::link::Route;
-use mynacert_sim::adbd::fleet::ServedFleet;
+use crate::common::root;
 use mynacert::adb::host::DirectConnection;
+use mynacert::adb::link::Route;
 use mynacert::adb::transport::AdbShellTransport;
 use mynacert::lab::Lab;
 use mynacert::lab::profiles::load_profiles;
@@ -17,6 +14,8 @@ use mynacert::runner::result::ScenarioStatus;
 use mynacert::runner::{NoReporter, Reporter, RunEvent, RunOptions};
 use mynacert::secret::Secret;
 use mynacert::transport::ShellTransport;
+use mynacert_sim::adbd::AdbdConfig;
+use mynacert_sim::adbd::fleet::ServedFleet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -306,7 +305,10 @@ fn lab_serve_then_devices_lists_the_served_phones_with_their_profiles() {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut args = vec!["--root".to_string(), crate::common::root().to_string_lossy().into_owned()];
+    let mut args = vec![
+        "--root".to_string(),
+        crate::common::root().to_string_lossy().into_owned(),
+    ];
     args.extend(["devices".to_string(), "--no-server".to_string()]);
     for line in text.lines() {
         let addr = line.split_whitespace().nth(1).expect("SERIAL ADDR");

@@ -1,10 +1,10 @@
 //! Tests of the authority client against the virtual authority (in process).
 
 use mynacert::authority::*;
-use mynacert_sim::authority::test_keys::{holder, p256_spki, rsa_spki};
-use mynacert_sim::authority::{InProcessAuthority, VirtualAuthority};
 use mynacert::transport::{AuthorityTransport, TransportError};
 use mynacert::types::{CertKind, CertStatus, IssuedRecord};
+use mynacert_sim::authority::test_keys::{holder, p256_spki, rsa_spki};
+use mynacert_sim::authority::{InProcessAuthority, VirtualAuthority};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 

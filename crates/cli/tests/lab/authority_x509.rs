@@ -2,8 +2,8 @@
 
 use super::authority::{P, fixtures, issue, lab};
 use mynacert::authority::*;
-use mynacert_sim::authority::ca::{TestCa, ca_key_path};
 use mynacert::types::CertKind;
+use mynacert_sim::authority::ca::{TestCa, ca_key_path};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 

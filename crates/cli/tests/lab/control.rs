@@ -2,17 +2,15 @@
 //! through `Controller` and raw TCP; and `mynacert lab serve --control 0 --bench-file F`. No pcscd or adb
 //! server needed.
 
-
-
 use mynacert::authority::{parse_crl, verify_certificate};
 use mynacert::control::Controller;
-use mynacert_sim::control::{ControllerServer, serve_controller};
 use mynacert::lab::Lab;
 use mynacert::lab::provision::provision_vars;
-use mynacert_sim::VirtualLab;
 use mynacert::scenario::model::NetworkMode;
 use mynacert::transport::{AuthorityTransport, TransportError};
 use mynacert::types::CertKind;
+use mynacert_sim::VirtualLab;
+use mynacert_sim::control::{ControllerServer, serve_controller};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -52,7 +50,10 @@ fn provision_flow_completes(lab: &Mutex<VirtualLab>, serial: &str, identity: &st
         .expect("identity");
     let apk = lab.app_apk().expect("apk");
     lab.power_on(serial).expect("power on");
-    let mut d = mynacert::phone::PhoneDriver::new(lab.phone(serial).expect("phone"), crate::common::flows());
+    let mut d = mynacert::phone::PhoneDriver::new(
+        lab.phone(serial).expect("phone"),
+        crate::common::flows(),
+    );
     d.set_network(NetworkMode::Online).expect("online");
     d.nfc(true).expect("nfc");
     if !d.app_installed().expect("installed?") {
@@ -224,7 +225,7 @@ fn lab_serve_writes_a_bench_file_naming_the_controller_and_every_unit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bench = dir.path().join("bench.yaml");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"))
-        .current_dir(crate::common::adb::root())
+        .current_dir(crate::common::root())
         .args([
             "lab",
             "serve",

@@ -11,7 +11,6 @@ use mynacert::report::{RunReport, html};
 use mynacert::runner::result::{ScenarioStatus, StepStatus};
 use mynacert::runner::{Job, NoReporter, RunOptions, Runner};
 use mynacert::scenario::{ValidationContext, load_paths};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 const SUITE: &str = r#"suite: evidence-check
@@ -69,8 +68,12 @@ fn failing_step_has_a_screenshot_and_a_scrubbed_logcat_and_html_shows_it() {
         scenario: Arc::new(sc.clone()),
         model: model.clone(),
     }];
-    let out = Runner::new(opened.lab.as_mut(), opened.flows.clone(), RunOptions::default())
-        .run(&jobs, &mut NoReporter);
+    let out = Runner::new(
+        opened.lab.as_mut(),
+        opened.flows.clone(),
+        RunOptions::default(),
+    )
+    .run(&jobs, &mut NoReporter);
     let r = out.scenarios.first().expect("a result");
     assert_eq!(r.status, ScenarioStatus::Failed, "{:?}", r.reason());
     let attempt = r.attempts.last().expect("an attempt");

@@ -1,12 +1,12 @@
 //! Client ↔ virtual applet, in process, plus scripted transports for garbage answers.
 
-use mynacert::jpki::*;
 use mynacert::apdu::Sw;
+use mynacert::jpki::*;
 use mynacert::secret::Secret;
-use mynacert_sim::card::test_support::{self as ts, AUTH_PIN, SIGN_PIN};
-use mynacert_sim::card::{AppletFlags, AppletKind, AppletTransport, JpkiApplet, KeyMaterial};
 use mynacert::transport::TransportError;
 use mynacert::types::{CertKind, PinKind};
+use mynacert_sim::card::test_support::{self as ts, AUTH_PIN, SIGN_PIN};
+use mynacert_sim::card::{AppletFlags, AppletKind, AppletTransport, JpkiApplet, KeyMaterial};
 use rstest::rstest;
 
 fn client_for(

@@ -32,7 +32,7 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
     let root = root();
     let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities")).unwrap();
     let set = load_paths(&[root.join("suites")], &ctx).unwrap();
-    let (_, cert) = set.profile.clone().expect("suites/certification.yaml");
+    assert!(set.profile.is_some(), "suites/certification.yaml");
     let fleet = load_profiles(&root.join("devices/models")).unwrap();
     let conformant: Vec<Arc<DeviceProfile>> = fleet
         .iter()
@@ -58,11 +58,16 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
         };
         models.push(mutant(base, q));
     }
-    let mut opened = crate::common::open(&crate::common::spec(models.clone(), PhonePath::InProcess));
+    let mut opened =
+        crate::common::open(&crate::common::spec(models.clone(), PhonePath::InProcess));
     // The certification set of each model, planned as `mynacert run` plans it.
     let jobs = plan_jobs(&set, &models, &Selection::default()).unwrap();
-    let out = Runner::new(opened.lab.as_mut(), opened.flows.clone(), RunOptions::default())
-        .run(&jobs, &mut NoReporter);
+    let out = Runner::new(
+        opened.lab.as_mut(),
+        opened.flows.clone(),
+        RunOptions::default(),
+    )
+    .run(&jobs, &mut NoReporter);
 
     let mut table = String::from(
         "| quirk | rule | scenarios failing with that rule | caught |\n|---|---|---|---|\n",

@@ -1,10 +1,10 @@
+use mynacert::lab::ApduTarget;
 use mynacert::pcsc::check::{CheckSecrets, Outcome, check_token, verify_signature};
 use mynacert::pcsc::*;
-use mynacert::lab::ApduTarget;
 use mynacert::secret::Secret;
+use mynacert::transport::CardTransport;
 use mynacert_sim::card::test_support::{self, AUTH_PIN, SIGN_PIN};
 use mynacert_sim::card::{AppletFlags, AppletKind, AppletTransport, JpkiApplet, JpkiContents};
-use mynacert::transport::CardTransport;
 
 #[test]
 fn glob_patterns_match_reader_names() {

@@ -35,8 +35,12 @@ fn a_copied_profile_with_a_defect_leaves_the_original_model_verdict_alone() {
             model: m.clone(),
         })
         .collect();
-    let out = Runner::new(opened.lab.as_mut(), opened.flows.clone(), RunOptions::default())
-        .run(&jobs, &mut NoReporter);
+    let out = Runner::new(
+        opened.lab.as_mut(),
+        opened.flows.clone(),
+        RunOptions::default(),
+    )
+    .run(&jobs, &mut NoReporter);
     let status = |model: &str| {
         out.scenarios
             .iter()

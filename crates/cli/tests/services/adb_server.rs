@@ -6,17 +6,16 @@
 //! and exports `ADB_SERVER_SOCKET`. Without one these tests SKIP LOUDLY, unless
 //! `MYNACERT_REQUIRE_SERVICES=1`, where they fail.
 
-
-
 use crate::common::adb::*;
-use mynacert_sim::adbd::AdbdConfig;
+use crate::common::{require_services, root};
 use mynacert::adb::auth::AuthPolicy;
 use mynacert::adb::link::{Route, connect_through_server, disconnect_through_server};
-use mynacert_sim::adbd::fleet::ServedFleet;
 use mynacert::adb::transport::{AdbEnv, server_request};
 use mynacert::lab::Lab;
 use mynacert::runner::result::ScenarioStatus;
 use mynacert::runner::{NoReporter, RunOptions};
+use mynacert_sim::adbd::AdbdConfig;
+use mynacert_sim::adbd::fleet::ServedFleet;
 use std::net::{SocketAddr, SocketAddrV4};
 use std::process::Command;
 use std::time::{Duration, Instant};

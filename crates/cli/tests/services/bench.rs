@@ -7,12 +7,11 @@
 //! Needs pcscd with vpcd and an adb server (`scripts/test` starts both); without them it SKIPS LOUDLY,
 //! unless `MYNACERT_REQUIRE_SERVICES=1`, where it fails.
 
-
-
+use crate::common::pcsc::{SLOT0, SLOT1, WAIT, services, slots};
+use crate::common::root;
 use mynacert::adb::transport::{AdbEnv, server_request};
 use mynacert::lab::LabFile;
 use mynacert::pcsc;
-use crate::common::pcsc::{SLOT0, SLOT1, WAIT, root, services, slots};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,9 +1,8 @@
 //! Interop with an independent JPKI client: OpenSC's `jpki` driver reads the served virtual card through
 //! pcscd exactly as it reads a real one. Needs pcscd + vpcd (see tests/pcsc_vpcd.rs) and `opensc`.
 
-
-
-use crate::common::pcsc::{SLOT0, card_on_slot0, identity, services, slots, virtual_lab};
+use crate::common::pcsc::{SLOT0, card_on_slot0, identity, services, slots};
+use crate::common::virtual_lab;
 use std::process::Command;
 
 const MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";

@@ -5,13 +5,12 @@
 //! the unplug-during-a-wait decision is unit-tested sans-IO in `src/pcsc/hotplug.rs`.
 //! Needs `pcscd -f -a` with vsmartcard-vpcd (see tests/pcsc_vpcd.rs).
 
-
-
+use crate::common::pcsc::{SLOT1, WAIT, services, slots};
+use crate::common::virtual_lab;
 use mynacert::lab::ApduTarget;
 use mynacert::pcsc;
-use mynacert_sim::vpcd::{CardSlot, serve_cards};
 use mynacert::transport::TransportError;
-use crate::common::pcsc::{SLOT1, WAIT, services, slots, virtual_lab};
+use mynacert_sim::vpcd::{CardSlot, serve_cards};
 use std::time::{Duration, Instant};
 
 #[test]

@@ -3,17 +3,16 @@
 //! killing the virtual card mid-scenario is an infrastructure error naming the reader, and the run goes on.
 //! Needs `pcscd -f -a` with vsmartcard-vpcd (see tests/pcsc_vpcd.rs).
 
-
-
-use {mynacert::lab::ApduTarget, mynacert_sim::VirtualLab};
+use crate::common::pcsc::{SLOT1, WAIT, serve_on, services, slots};
+use crate::common::{root, virtual_lab};
 use mynacert::lab::{Lab, LabFile};
 use mynacert::pcsc::{self, ReaderEntry, pcsc_connector};
 use mynacert::runner::result::{ScenarioResult, ScenarioStatus, StepStatus};
 use mynacert::runner::{Job, NoReporter, Reporter, RunEvent, RunOptions, Runner};
 use mynacert::scenario::{ValidationContext, load_paths};
 use mynacert_sim::vpcd::CardServer;
-use crate::common::pcsc::{SLOT1, WAIT, root, serve_on, services, slots, virtual_lab};
 use std::sync::Arc;
+use {mynacert::lab::ApduTarget, mynacert_sim::VirtualLab};
 const MODEL: &str = "kumo-km51a";
 
 fn jobs(suites: &[&str]) -> Vec<Job> {
@@ -77,10 +76,12 @@ fn provisioning_and_factory_reset_give_the_same_verdicts_through_the_reader() {
     assert!(jobs.len() >= 4, "{} jobs", jobs.len());
     let mut local = virtual_lab();
     let serial = subject(&local);
-    let in_process = Runner::new(&mut local, crate::common::flows(), RunOptions::default()).run(&jobs, &mut NoReporter);
+    let in_process = Runner::new(&mut local, crate::common::flows(), RunOptions::default())
+        .run(&jobs, &mut NoReporter);
 
     let (mut lab, server) = reader_lab(&serial);
-    let over_reader = Runner::new(&mut lab, crate::common::flows(), RunOptions::default()).run(&jobs, &mut NoReporter);
+    let over_reader = Runner::new(&mut lab, crate::common::flows(), RunOptions::default())
+        .run(&jobs, &mut NoReporter);
     let relayed = server.apdus(0);
     server.stop();
 
@@ -154,7 +155,8 @@ fn killing_the_served_se_mid_scenario_is_an_infrastructure_error_and_the_run_goe
         killed_in: None,
         restored: false,
     };
-    let out = Runner::new(&mut lab, crate::common::flows(), RunOptions::default()).run(&jobs, &mut killer);
+    let out = Runner::new(&mut lab, crate::common::flows(), RunOptions::default())
+        .run(&jobs, &mut killer);
     let killed = killer.killed_in.clone().expect("a provision step ran");
     server.stop();
 

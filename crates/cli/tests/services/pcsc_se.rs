@@ -6,17 +6,16 @@
 //! `mynacert lab serve --se SERIAL@1 --provision taro` + `mynacert reader check`.
 //! Needs `pcscd -f -a` with vsmartcard-vpcd (scripts/test starts it; see tests/pcsc_vpcd.rs).
 
-
-
 use mynacert::jpki::{JpkiClient, PinState, TOKEN_LABEL_SE};
 use mynacert::lab::Lab;
 use mynacert::lab::provision::provision_unit;
-use {mynacert::lab::ApduTarget, mynacert_sim::VirtualLab};
 use mynacert::pcsc::check::{CheckSecrets, Outcome, TokenPins, check_token};
 use mynacert::pcsc::{self, PcscSettings, PcscTransport};
+use {mynacert::lab::ApduTarget, mynacert_sim::VirtualLab};
 
+use crate::common::pcsc::{SLOT1, WAIT, identity, serve_on, services, slots};
+use crate::common::{root, virtual_lab};
 use mynacert::types::{CertKind, PinKind};
-use crate::common::pcsc::{SLOT1, WAIT, identity, root, serve_on, services, slots, virtual_lab};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,7 +31,8 @@ fn unit_of(lab: &VirtualLab, model: &str) -> String {
 fn check_served_se(model: &str, signature: &str) {
     let mut lab = virtual_lab();
     let serial = unit_of(&lab, model);
-    provision_unit(&mut lab, &crate::common::flows(), &serial, "taro").expect("provisioned in process");
+    provision_unit(&mut lab, &crate::common::flows(), &serial, "taro")
+        .expect("provisioned in process");
     let id = identity(&lab, "taro");
     let server = serve_on(&lab, ApduTarget::SecureElement(serial.clone()), 1);
 
@@ -125,7 +125,8 @@ fn the_reader_check_fails_on_a_served_se_with_a_wrong_auth_pin() {
     let _g = slots();
     let mut lab = virtual_lab();
     let serial = unit_of(&lab, "hoshi-hx22b");
-    provision_unit(&mut lab, &crate::common::flows(), &serial, "taro").expect("provisioned in process");
+    provision_unit(&mut lab, &crate::common::flows(), &serial, "taro")
+        .expect("provisioned in process");
     let server = serve_on(&lab, ApduTarget::SecureElement(serial), 1);
     let secrets = CheckSecrets {
         card: TokenPins::default(),

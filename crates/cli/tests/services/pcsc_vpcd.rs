@@ -2,8 +2,8 @@
 //! running with vsmartcard-vpcd (scripts/test starts it; without it these tests SKIP loudly, or fail
 //! when MYNACERT_REQUIRE_SERVICES=1).
 
-
-
+use crate::common::pcsc::{SLOT0, WAIT, card_on_slot0, identity, services, slots};
+use crate::common::virtual_lab;
 use mynacert::apdu::Sw;
 use mynacert::jpki::{JpkiClient, TOKEN_LABEL_CARD, ef};
 use mynacert::lab::Lab;
@@ -12,7 +12,6 @@ use mynacert::pcsc::{self, PcscSettings, PcscTransport};
 use mynacert::secret::Secret;
 use mynacert::transport::{CardTransport, TransportError};
 use mynacert::types::CertKind;
-use crate::common::pcsc::{SLOT0, WAIT, card_on_slot0, identity, services, slots, virtual_lab};
 
 #[test]
 fn a_served_card_reads_through_pcscd_like_in_process() {

@@ -2,10 +2,10 @@
 //! bytes moved between the socket and a [`DeviceConn`]. `TCP_NODELAY` on every socket and each batch of
 //! messages written with one `write` (DEPENDENCIES.md latency traps).
 
-use mynacert_wire::adb::auth::AuthPolicy;
-use mynacert_wire::adb::device::{DeviceConn, Flow};
 use super::services::{PhoneServices, SharedShell, banner};
 use crate::transport::ShellTransport;
+use mynacert_wire::adb::auth::AuthPolicy;
+use mynacert_wire::adb::device::{DeviceConn, Flow};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -3,11 +3,11 @@
 //! 'install' -S N`, as Debian's adb 29 sends it) and reboot. Sans-IO: they run commands, they never touch
 //! sockets.
 
+use crate::shell::shlex;
+use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use mynacert_wire::adb::device::{Service, ServiceHost, ServiceOutput};
 use mynacert_wire::adb::shell_v2;
 use mynacert_wire::adb::sync::{self, FileStat, Request, RequestParser};
-use crate::shell::shlex;
-use crate::transport::{ShellOutput, ShellTransport, TransportError};
 use std::sync::{Arc, Mutex};
 
 /// Features the virtual adbd announces in its banner.

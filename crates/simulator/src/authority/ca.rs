@@ -108,11 +108,7 @@ pub struct CrlEntry {
 
 impl TestCa {
     /// Loads a CA from its PKCS#8 PEM key and builds its certificate.
-    pub fn from_pem(
-        kind: CertKind,
-        pem: &str,
-        file: &Path,
-    ) -> Result<Self, SimAuthorityError> {
+    pub fn from_pem(kind: CertKind, pem: &str, file: &Path) -> Result<Self, SimAuthorityError> {
         let key = KeyPair::from_pem_and_sign_algo(pem, &rcgen::PKCS_RSA_SHA256).map_err(|e| {
             SimAuthorityError::CaKey {
                 path: file.display().to_string(),
@@ -299,7 +295,7 @@ pub fn fifth_birthday_after(
 }
 
 /// Maps a sim revocation cause to its CRL reason code.
-pub fn reason_code(cause: super::RevocationCause) -> RevocationReason {
+pub(crate) fn reason_code(cause: super::RevocationCause) -> RevocationReason {
     use super::RevocationCause as C;
     match cause {
         C::Superseded => RevocationReason::Superseded,

@@ -1,11 +1,11 @@
 //! The bench controller served by the virtual lab (`mynacert lab serve --control PORT`): a thread per
 //! connection, each request executed under the lab's lock with its `Lab` methods, each answer one write.
 
-use mynacert_wire::control::encode_response;
-use mynacert_wire::control::{LineFramer, PROTOCOL_VERSION, Request, Response, decode_request};
-use crate::virtual_lab::VirtualLab;
 use crate::lab::{Lab, LabError};
 use crate::transport::TransportError;
+use crate::virtual_lab::VirtualLab;
+use mynacert_wire::control::encode_response;
+use mynacert_wire::control::{LineFramer, PROTOCOL_VERSION, Request, Response, decode_request};
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

@@ -7,9 +7,9 @@ use super::device::{VirtualPhone, offline};
 use super::labels as l;
 use super::screencap;
 use super::xml;
+use crate::profile::Quirk;
 use crate::shell::quote::input_text_unescape;
 use crate::shell::shlex::{self, Connector};
-use crate::profile::Quirk;
 use crate::transport::ShellOutput;
 
 /// Output of one simple command.

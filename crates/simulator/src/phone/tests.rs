@@ -2,9 +2,9 @@
 
 use super::fake_env::{FakeEnv, apk, profile};
 use super::*;
+use crate::profile::{Listing, Quirk};
 use crate::shell::quote::ShellCommand;
 use crate::ui::{Selector, UiTree};
-use crate::profile::{Listing, Quirk};
 use proptest::prelude::*;
 use rstest::rstest;
 

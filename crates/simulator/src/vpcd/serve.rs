@@ -4,9 +4,9 @@
 
 use super::card::{SessionOpener, VpcdCard};
 use super::codec::{FrameDecoder, Request, encode_frame};
+use crate::card::JpkiApplet;
 use crate::lab::ApduTarget;
 use crate::virtual_lab::VirtualLab;
-use crate::card::JpkiApplet;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -23,6 +23,5 @@ pub fn drops_connection(command: &str) -> bool {
     })
 }
 
-
 #[cfg(test)]
 mod tests;

@@ -2,8 +2,8 @@
 
 use super::auth::{self, AuthPolicy};
 use super::device::{ConnState, DeviceConn, Flow, Service, ServiceHost, ServiceOutput};
-use super::proto::{self, Cmd, Decoder, FrameError, Message};
 use super::drops_connection;
+use super::proto::{self, Cmd, Decoder, FrameError, Message};
 use super::shell_v2::{self, PacketDecoder};
 use super::sync::{self, Request, RequestParser, Response, ResponseParser};
 use rsa::RsaPrivateKey;
@@ -405,4 +405,3 @@ fn reboot_and_factory_reset_lines_drop_the_connection() {
     assert!(!drops_connection("getprop ro.product.model"));
     assert!(!drops_connection("echo 'reboot'x"));
 }
-

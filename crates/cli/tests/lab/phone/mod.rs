@@ -10,12 +10,12 @@ use mynacert::phone::*;
 use mynacert::profile::{DeviceProfile, Listing, Quirk};
 use mynacert::scenario::model::{Feature, NetworkMode};
 use mynacert::secret::{Secret, SecretSet};
+use mynacert::transport::TransportError;
+use mynacert::types::{CertKind, CertStatus};
 use mynacert_sim::phone::VirtualPhone;
 use mynacert_sim::phone::fake_env::{
     CARD_PW, FakeEnv, Lab, PERSON, PHONE_PIN, PHONE_PW, SimTransport, apk, profile,
 };
-use mynacert::transport::TransportError;
-use mynacert::types::{CertKind, CertStatus};
 use rstest::rstest;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

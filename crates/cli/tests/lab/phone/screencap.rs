@@ -1,9 +1,9 @@
 //! `screencap -p` through the driver, answered by the virtual phone in process.
 
 use super::*;
+use mynacert::transport::{ShellOutput, ShellTransport};
 use mynacert_sim::phone::labels as l;
 use mynacert_sim::phone::png_check::{decode, python_decode};
-use mynacert::transport::{ShellOutput, ShellTransport};
 
 #[test]
 fn screencap_round_trip_gives_a_decodable_png_of_the_current_screen() {
