@@ -176,6 +176,7 @@ pub fn result(
         tags: vec!["smoke".into()],
         attempts,
         skip_reason: skipped.then(|| "no unit with the capabilities the roles need".into()),
+        skip_kind: skipped.then_some(crate::runner::result::SkipKind::NotApplicable),
         status,
     }
 }

@@ -11,7 +11,7 @@
 
 use crate::journal::CertRules;
 use crate::profile::DeviceProfile;
-use crate::runner::result::{ScenarioResult, ScenarioStatus};
+use crate::runner::result::{ScenarioResult, ScenarioStatus, SkipKind};
 use crate::types::Rule;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -255,13 +255,15 @@ pub fn verdict_for(
                 .iter()
                 .map(String::as_str)
                 .filter(|id| {
+                    // Skipped only because it does not apply (a capability the model lacks): not
+                    // decided here. A skip for a lab gap or a quarantined unit is missing evidence.
                     let of_id: Vec<_> = mine.iter().filter(|r| r.scenario == *id).collect();
-                    of_id.is_empty() || of_id.iter().any(|r| r.status != ScenarioStatus::Skipped)
+                    of_id.is_empty() || of_id.iter().any(|r| !not_applicable(r))
                 })
                 .collect(),
             None => mine
                 .iter()
-                .filter(|r| r.status != ScenarioStatus::Skipped)
+                .filter(|r| !not_applicable(r))
                 .map(|r| r.scenario.as_str())
                 .collect(),
         };
@@ -302,6 +304,12 @@ pub fn verdict_for(
     let mut v = model_verdict(p, verdict, rules_broken, &all);
     v.findings = findings;
     v
+}
+
+/// True for a skip that says the scenario does not apply to the model (older journals without a skip
+/// kind: every skip, as they meant).
+fn not_applicable(r: &ScenarioResult) -> bool {
+    r.status == ScenarioStatus::Skipped && r.skip_kind.is_none_or(|k| k == SkipKind::NotApplicable)
 }
 
 /// A model whose deciding set did not run: the counts and rules of what did.
@@ -551,5 +559,36 @@ mod tests {
         assert_eq!(cert.deciding_for(&p), ["u/refuse".to_string()]);
         p.gp_se = true;
         assert_eq!(cert.deciding_for(&p), ["s/a".to_string()]);
+    }
+
+    #[test]
+    fn a_deciding_scenario_skipped_for_a_lab_gap_is_missing_evidence_not_a_pass() {
+        use crate::runner::result::SkipKind;
+        let cert = rules("1", &["s/a", "s/b"], &[]);
+        let skipped = |kind: SkipKind| {
+            let mut r = run("s/b", "D1", "docomo", &[], &[]);
+            r.skip_kind = Some(kind);
+            r
+        };
+        let base = vec![
+            run("s/a", "D1", "docomo", &[Passed], &[]),
+            run("s/a", "A1", "au", &[Passed], &[]),
+        ];
+        // Does not apply to the model (a capability it lacks): decided without it.
+        let mut not_applicable = base.clone();
+        not_applicable.push(skipped(SkipKind::NotApplicable));
+        assert_eq!(verdict(&cert, &not_applicable).verdict, Verdict::Supported);
+        // Its unit was quarantined, or the lab lacked a unit: no verdict.
+        for kind in [SkipKind::Quarantined, SkipKind::LabLacks] {
+            let mut gap = base.clone();
+            gap.push(skipped(kind));
+            let v = verdict(&cert, &gap);
+            assert_eq!(v.verdict, Verdict::Incomplete, "{kind:?}");
+            assert!(
+                v.findings.iter().any(|f| f.to_string().contains("s/b")),
+                "{:?}",
+                v.findings
+            );
+        }
     }
 }

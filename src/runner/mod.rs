@@ -13,7 +13,7 @@ mod setup;
 
 pub use checks::wrong_pin;
 pub use exec::describe;
-pub use plan::{Binding, bind};
+pub use plan::{Binding, SkipReason, bind};
 pub use select::{Selection, plan_jobs};
 
 use crate::lab::Lab;
@@ -125,7 +125,7 @@ impl<'l> Runner<'l> {
         // Expand jobs into executions (one per subject unit), or skips.
         let units = self.lab.units().to_vec();
         let identities = self.lab.identities().to_vec();
-        let mut planned: Vec<(Job, Result<Binding, String>)> = Vec::new();
+        let mut planned: Vec<(Job, Result<Binding, SkipReason>)> = Vec::new();
         for job in jobs {
             match bind(&job.scenario, &job.model, &units, &identities) {
                 Ok(bs) => planned.extend(bs.into_iter().map(|b| (job.clone(), Ok(b)))),
@@ -205,6 +205,7 @@ impl<'l> Runner<'l> {
             tags: job.scenario.tags.clone(),
             attempts,
             skip_reason: None,
+            skip_kind: None,
             status,
         }
     }
@@ -410,7 +411,7 @@ fn not_run(index: usize, name: String) -> StepRecord {
     }
 }
 
-fn skipped(job: &Job, reason: String) -> ScenarioResult {
+fn skipped(job: &Job, reason: SkipReason) -> ScenarioResult {
     ScenarioResult {
         scenario: job.full_id.clone(),
         title: job.scenario.title.clone(),
@@ -421,7 +422,8 @@ fn skipped(job: &Job, reason: String) -> ScenarioResult {
         rules: job.scenario.rules.clone(),
         tags: job.scenario.tags.clone(),
         attempts: vec![],
-        skip_reason: Some(reason),
+        skip_reason: Some(reason.to_string()),
+        skip_kind: Some(reason.kind()),
         status: ScenarioStatus::Skipped,
     }
 }

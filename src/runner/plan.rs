@@ -1,5 +1,6 @@
 //! Planning: which scenarios run on which model, and which unit or identity plays each role.
 
+use super::result::SkipKind;
 use crate::identity::Identity;
 use crate::lab::UnitInfo;
 use crate::profile::DeviceProfile;
@@ -16,13 +17,94 @@ pub struct Binding {
     pub subject: Option<UnitInfo>,
 }
 
+/// Why an execution cannot run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// An identity role names an identity whose card the lab does not hold.
+    IdentityMissing {
+        role: String,
+        identity: Option<String>,
+    },
+    /// The model lacks a capability a role requires: the scenario does not apply to it.
+    Capability {
+        role: String,
+        capability: String,
+        /// `CODE (name)`.
+        model: String,
+        has: Vec<String>,
+    },
+    /// The lab has no unit of the model.
+    NoUnit { model_code: String },
+    /// Fewer units of the model than the scenario's subject roles.
+    TooFewUnits {
+        needed: usize,
+        have: usize,
+        model_code: String,
+    },
+    /// No free reference unit for a role.
+    NoReference { role: String },
+    /// A unit of the binding was quarantined earlier in the run.
+    Quarantined { serial: String, why: String },
+}
+
+impl SkipReason {
+    /// What the skip means for a verdict.
+    pub fn kind(&self) -> SkipKind {
+        match self {
+            SkipReason::Capability { .. } => SkipKind::NotApplicable,
+            SkipReason::Quarantined { .. } => SkipKind::Quarantined,
+            SkipReason::IdentityMissing { .. }
+            | SkipReason::NoUnit { .. }
+            | SkipReason::TooFewUnits { .. }
+            | SkipReason::NoReference { .. } => SkipKind::LabLacks,
+        }
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::IdentityMissing { role, identity } => write!(
+                f,
+                "role `{role}` needs identity `{}`, which the lab does not hold",
+                identity.as_deref().unwrap_or("(any)")
+            ),
+            SkipReason::Capability {
+                role,
+                capability,
+                model,
+                has,
+            } => write!(
+                f,
+                "role `{role}` requires `{capability}`; {model} has [{}]",
+                has.join(", ")
+            ),
+            SkipReason::NoUnit { model_code } => write!(f, "the lab has no unit of {model_code}"),
+            SkipReason::TooFewUnits {
+                needed,
+                have,
+                model_code,
+            } => write!(
+                f,
+                "{needed} subject phones needed, the lab has {have} unit(s) of {model_code}"
+            ),
+            SkipReason::NoReference { role } => {
+                write!(f, "no free reference unit for role `{role}`")
+            }
+            SkipReason::Quarantined { serial, why } => {
+                write!(f, "unit {serial} quarantined: {why}")
+            }
+        }
+    }
+}
+
 /// Bindings of a scenario for one model: one per subject unit (carrier variants), or why it cannot run.
 pub fn bind(
     scenario: &Scenario,
     model: &Arc<DeviceProfile>,
     units: &[UnitInfo],
     identities: &[Identity],
-) -> Result<Vec<Binding>, String> {
+) -> Result<Vec<Binding>, SkipReason> {
     // Identities first: they do not depend on the unit.
     let mut ids = BTreeMap::new();
     for (role, spec) in &scenario.roles {
@@ -32,10 +114,10 @@ pub fn bind(
                 None => identities.first(),
             };
             let Some(found) = found else {
-                return Err(format!(
-                    "role `{role}` needs identity `{}`, which the lab does not hold",
-                    i.fixture.as_deref().unwrap_or("(any)")
-                ));
+                return Err(SkipReason::IdentityMissing {
+                    role: role.clone(),
+                    identity: i.fixture.clone(),
+                });
             };
             ids.insert(role.clone(), found.clone());
         }
@@ -54,12 +136,12 @@ pub fn bind(
         if p.model == ModelChoice::Subject
             && let Some(missing) = p.requires.iter().find(|c| !caps.contains(&c.as_str()))
         {
-            return Err(format!(
-                "role `{role}` requires `{missing}`; {} ({}) has [{}]",
-                model.model_code,
-                model.model_name,
-                caps.join(", ")
-            ));
+            return Err(SkipReason::Capability {
+                role: (*role).clone(),
+                capability: missing.clone(),
+                model: format!("{} ({})", model.model_code, model.model_name),
+                has: caps.iter().map(|c| c.to_string()).collect(),
+            });
         }
     }
     let subject_units: Vec<&UnitInfo> = units
@@ -67,7 +149,9 @@ pub fn bind(
         .filter(|u| u.profile.id == model.id && !u.reference)
         .collect();
     if subject_units.is_empty() {
-        return Err(format!("the lab has no unit of {}", model.model_code));
+        return Err(SkipReason::NoUnit {
+            model_code: model.model_code.clone(),
+        });
     }
     let subject_roles: Vec<&String> = phone_roles
         .iter()
@@ -89,12 +173,11 @@ pub fn bind(
         );
         for role in &subject_roles {
             let Some(u) = pool.iter().find(|u| !used.contains(&u.serial)) else {
-                return Err(format!(
-                    "{} subject phones needed, the lab has {} unit(s) of {}",
-                    subject_roles.len(),
-                    subject_units.len(),
-                    model.model_code
-                ));
+                return Err(SkipReason::TooFewUnits {
+                    needed: subject_roles.len(),
+                    have: subject_units.len(),
+                    model_code: model.model_code.clone(),
+                });
             };
             used.push(u.serial.clone());
             phones.insert((*role).clone(), (*u).clone());
@@ -111,7 +194,9 @@ pub fn bind(
                         .all(|c| u.profile.capabilities().contains(&c.as_str()))
             });
             let Some(u) = candidate else {
-                return Err(format!("no free reference unit for role `{role}`"));
+                return Err(SkipReason::NoReference {
+                    role: (*role).clone(),
+                });
             };
             used.push(u.serial.clone());
             phones.insert((*role).clone(), u.clone());

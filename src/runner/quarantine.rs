@@ -69,11 +69,17 @@ impl Quarantine {
     }
 
     /// The reason a binding cannot run, if any of its units is quarantined.
-    pub fn blocks<'a>(&self, serials: impl IntoIterator<Item = &'a String>) -> Option<String> {
+    pub fn blocks<'a>(
+        &self,
+        serials: impl IntoIterator<Item = &'a String>,
+    ) -> Option<super::plan::SkipReason> {
         serials.into_iter().find_map(|s| {
             self.units
                 .get(s)
-                .map(|why| format!("unit {s} quarantined: {why}"))
+                .map(|why| super::plan::SkipReason::Quarantined {
+                    serial: s.clone(),
+                    why: why.clone(),
+                })
         })
     }
 }

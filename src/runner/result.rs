@@ -137,6 +137,19 @@ impl ScenarioStatus {
     }
 }
 
+/// Why an execution was skipped, as far as a verdict is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipKind {
+    /// The scenario does not apply to the model (a capability its roles need, e.g. biometrics).
+    NotApplicable,
+    /// The lab lacks what the scenario needs (a unit, a reference unit, an identity's card): a gap in
+    /// the evidence, never a pass.
+    LabLacks,
+    /// A unit of the binding was quarantined earlier in the run: a gap, never a pass.
+    Quarantined,
+}
+
 /// One scenario on one binding of roles to units.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioResult {
@@ -155,6 +168,10 @@ pub struct ScenarioResult {
     pub attempts: Vec<Attempt>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+    /// Why it was skipped, as a kind the verdict can act on (absent in journals older than the kind:
+    /// read as [`SkipKind::NotApplicable`], what every skip then meant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_kind: Option<SkipKind>,
     /// Derived by [`ScenarioResult::derive_status`]; stored for readers of the JSON.
     pub status: ScenarioStatus,
 }

@@ -9,6 +9,7 @@ mod common;
 mod adb_wire;
 mod authority;
 mod authority_x509;
+mod boundary;
 mod bundle;
 mod cli;
 mod control;
