@@ -20,5 +20,6 @@ pub mod phone;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod schedule;
 
 pub use mynacert_wire::{apdu, identity, profile, secret, transport, types};

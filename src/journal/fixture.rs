@@ -31,6 +31,7 @@ pub fn model(id: &str, code: &str, carriers: &[&str], listing: Listing) -> Devic
         open_points: OpenPoints::default(),
         quirks: vec![],
         notes: String::new(),
+        timing: Default::default(),
     }
 }
 

@@ -21,4 +21,4 @@ pub use mynacert_wire::lab::{
     ApduConnector, ApduTarget, Fault, Lab, LabError, PhoneConnector, UnitInfo, VirtualBackend,
     VirtualFactory, VirtualSpec, is_simulated_fingerprint, unit,
 };
-pub use open::{LabSpec, OpenLab, PhonePath, load_flows, open_lab};
+pub use open::{LabSpec, OpenLab, PhonePath, lab_units, load_flows, open_lab};

@@ -274,3 +274,39 @@ impl Lab for WiredLab {
         self.lab().phone_path()
     }
 }
+
+/// The units a lab would run on, without touching anything: a virtual lab is built in process (nothing
+/// served), a bench is read from its lab file (no unit, controller or reader is contacted).
+pub fn lab_units(
+    spec: &LabSpec,
+    virtual_lab: Option<VirtualFactory>,
+) -> Result<Vec<UnitInfo>, LabError> {
+    match spec.file.kind {
+        LabKind::Virtual => {
+            let factory = virtual_lab.ok_or_else(|| {
+                LabError::Unsupported(format!(
+                    "list the units of the virtual lab `{}` without the simulator",
+                    spec.file.lab
+                ))
+            })?;
+            let lab = factory(
+                &spec.file.virtual_spec(),
+                &spec.profiles,
+                spec.identities.clone(),
+                &spec.root.join("fixtures"),
+            )?;
+            Ok(lab.units().to_vec())
+        }
+        LabKind::Bench => {
+            let env = AdbEnv::from_process().map_err(LabError::Config)?;
+            let lab = BenchLab::build(
+                &spec.file,
+                &spec.profiles,
+                spec.identities.clone(),
+                &spec.root,
+                &env,
+            )?;
+            Ok(lab.units().to_vec())
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod lab;
 pub mod profile;
 pub mod secret;
 pub mod shell;
+pub mod timing;
 pub mod transport;
 pub mod types;
 pub mod ui;

@@ -159,6 +159,10 @@ pub struct DeviceProfile {
     /// Free text shown in reports.
     #[serde(default)]
     pub notes: String,
+    /// How long this model's actions take where they differ from the lab's defaults
+    /// (`devices/timing.yaml`), in seconds: e.g. `timing: { factory_reset: 420 }`.
+    #[serde(default, skip_serializing_if = "crate::timing::Timing::is_empty")]
+    pub timing: crate::timing::Timing,
 }
 
 fn default_key() -> KeyType {

@@ -233,9 +233,16 @@ pub struct Prepared {
     pub jobs: Vec<Job>,
 }
 
-/// Loads suites, profiles, the lab (through the harness's lab factory, with the simulator for a virtual
-/// lab file), and plans jobs.
-pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
+/// Suites, profiles, the lab file and the jobs of a selection, loaded and checked (shared by `run` and
+/// `plan`).
+pub struct Selected {
+    pub set: SuiteSet,
+    pub loaded: LoadedLab,
+    pub jobs: Vec<Job>,
+}
+
+/// Loads what `args` selects and plans its jobs.
+pub fn select(root: &Path, args: &super::SelectArgs) -> Result<Selected, CliError> {
     let (set, given) = load_run_suites(root, &args.suites)?;
     let loaded = load_lab(root, &args.lab, &args.devices)?;
     loaded.check()?;
@@ -258,7 +265,12 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
         suite_files: given,
     };
     let jobs = plan_jobs(&set, &loaded.profiles, &selection).map_err(CliError::Invalid)?;
-    let spec = LabSpec {
+    Ok(Selected { set, loaded, jobs })
+}
+
+/// The spec the lab factory opens a selection's lab from.
+pub fn lab_spec(root: &Path, loaded: &LoadedLab, args: &RunArgs) -> LabSpec {
+    LabSpec {
         root: root.to_path_buf(),
         path: loaded.path.clone(),
         file: loaded.file.clone(),
@@ -267,7 +279,14 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
         phones: args.phones.into(),
         adb_port_base: args.adb_port_base,
         boot_timeout: std::time::Duration::from_secs(args.unit_return_timeout.max(30)),
-    };
+    }
+}
+
+/// Loads suites, profiles, the lab (through the harness's lab factory, with the simulator for a virtual
+/// lab file), and plans jobs.
+pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
+    let Selected { set, loaded, jobs } = select(root, &args.select)?;
+    let spec = lab_spec(root, &loaded, args);
     let lab = open_lab(&spec, Some(mynacert_sim::factory)).map_err(CliError::from)?;
     Ok(Prepared {
         set,

@@ -5,6 +5,7 @@ mod commands;
 pub mod devices;
 mod labcheck;
 pub mod phones;
+mod plan;
 pub mod reader;
 pub mod results;
 pub mod serve;
@@ -30,6 +31,9 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios on a lab (default: the certification profile on the embedded virtual lab).
     Run(RunArgs),
+    /// Plan a run without touching anything: bindings, skips, device time per model, the schedule's
+    /// makespan against the sequential total and the lower bound.
+    Plan(plan::PlanArgs),
     /// Check suite, profile, device and lab files without running anything.
     Validate {
         /// Files or directories (default: suites/ and devices/).
@@ -60,8 +64,9 @@ pub enum Command {
     Devices(devices::DevicesArgs),
 }
 
+/// What to run, and where: the lab, the models, the scenarios (shared by `run` and `plan`).
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct SelectArgs {
     /// Lab inventory file.
     #[arg(long, default_value = "devices/lab.yaml")]
     pub lab: PathBuf,
@@ -84,6 +89,12 @@ pub struct RunArgs {
     /// Model profiles outside `devices/models/`: a profile file or a directory of them; repeatable.
     #[arg(long = "devices", value_name = "PATH")]
     pub devices: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
     #[arg(long, default_value_t = 0)]
     pub retries: u32,
@@ -122,6 +133,7 @@ pub fn main() -> i32 {
     let root = commands::project_root(cli.root.as_deref());
     let r = match cli.command {
         Command::Run(args) => commands::run(&root, &args),
+        Command::Plan(args) => plan::plan(&root, &args),
         Command::Validate { paths } => validate::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),
         Command::Report(a) => results::report(&a),

@@ -19,6 +19,8 @@ enum FileKind {
     Identity,
     Device,
     Carriers,
+    /// Action durations (`devices/timing.yaml`).
+    Timing,
 }
 
 /// The kind of a file, from its first top-level key (a file that says nothing is taken for a suite).
@@ -38,6 +40,12 @@ fn kind_of(path: &Path) -> FileKind {
         "person_id" => FileKind::Identity,
         "id" if text.contains("\nperson_id:") => FileKind::Identity,
         "id" => FileKind::Device,
+        k if mynacert_wire::timing::Action::ALL
+            .iter()
+            .any(|a| a.name() == k) =>
+        {
+            FileKind::Timing
+        }
         _ => FileKind::Suite,
     }
 }
@@ -99,6 +107,11 @@ pub fn validate(root: &Path, paths: &[PathBuf]) -> Result<i32, CliError> {
     for f in by_kind(FileKind::Identity) {
         if let Err(e) = read_identity(&f) {
             out.problems.extend(e);
+        }
+    }
+    for f in by_kind(FileKind::Timing) {
+        if let Err(e) = mynacert::schedule::load_timing_file(&f) {
+            out.problems.push(e);
         }
     }
     let devices = by_kind(FileKind::Device);

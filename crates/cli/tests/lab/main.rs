@@ -19,5 +19,6 @@ mod jpki_applet;
 mod mutation;
 mod pcsc_offline;
 mod phone;
+mod plan;
 mod report;
 mod virtual_lab;

@@ -275,6 +275,7 @@ pub fn profile(listing: Listing, biometrics: bool, quirks: &[Quirk]) -> Arc<Devi
         open_points: OpenPoints::default(),
         quirks: quirks.to_vec(),
         notes: String::new(),
+        timing: Default::default(),
     })
 }
 

@@ -1,0 +1,65 @@
+//! `mynacert plan`: the run a selection would make, planned on device time without touching anything.
+
+use super::SelectArgs;
+use super::commands::{CliError, select};
+use mynacert::lab::{LabSpec, PhonePath, lab_units};
+use mynacert::schedule::{PlanLab, load_timing, plan as make_plan, render};
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Operators (or card robots) that place cards: one card at a time each.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub operators: usize,
+    /// Readers for SE and card sessions (default: the lab file's readers, at least one).
+    #[arg(long, value_name = "N")]
+    pub readers: Option<usize>,
+    /// `text` for people, `json` for machines.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// `mynacert plan`.
+pub fn plan(root: &Path, args: &PlanArgs) -> Result<i32, CliError> {
+    let selected = select(root, &args.select)?;
+    let loaded = &selected.loaded;
+    let timing = load_timing(root).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let spec = LabSpec {
+        root: root.to_path_buf(),
+        path: loaded.path.clone(),
+        file: loaded.file.clone(),
+        profiles: loaded.profiles.clone(),
+        identities: loaded.identities.clone(),
+        phones: PhonePath::InProcess,
+        adb_port_base: 0,
+        boot_timeout: std::time::Duration::from_secs(60),
+    };
+    let units = lab_units(&spec, Some(mynacert_sim::factory))?;
+    let readers = args
+        .readers
+        .unwrap_or_else(|| loaded.file.readers.len().max(1));
+    let lab = PlanLab {
+        units: &units,
+        identities: &loaded.identities,
+        operators: args.operators,
+        readers,
+    };
+    let p = make_plan(&selected.jobs, &lab, &timing);
+    match args.format {
+        Format::Text => print!("{}", render(&p)),
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&p)
+                .map_err(|e| CliError::Harness(format!("plan as JSON: {e}")))?;
+            println!("{json}");
+        }
+    }
+    Ok(0)
+}

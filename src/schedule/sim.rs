@@ -1,0 +1,452 @@
+//! The scheduler, sans IO: executions on device time over shared resources, simulated on a virtual clock.
+//!
+//! Each execution holds its subject units, some reference units of the pool and its identities from start
+//! to end (R2: an identity serves one scenario at a time); inside it, segments that need the operator (or
+//! robot) or a reader wait for one of those, whose capacity is limited. Executions start in priority
+//! order — longest first, then plan order — whenever everything they hold is free (a list scheduler that
+//! lets a later execution start while an earlier one waits for its resources). Everything is decided by
+//! the input: the same plan gives the same schedule.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One stretch of an execution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Segment {
+    pub seconds: f64,
+    /// Needs the card-placing operator or robot.
+    pub operator: bool,
+    /// Needs a reader (an SE or card session).
+    pub reader: bool,
+}
+
+/// What one execution needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    /// Subject units it holds (exclusive).
+    pub units: Vec<String>,
+    /// How many reference units of the pool it holds.
+    pub references: usize,
+    /// How many identities it holds (distinct people with a card).
+    pub identities: usize,
+    pub segments: Vec<Segment>,
+}
+
+impl Demand {
+    /// Seconds from start to end with no waiting.
+    pub fn seconds(&self) -> f64 {
+        self.segments.iter().map(|s| s.seconds).sum()
+    }
+    fn seconds_needing(&self, pick: impl Fn(&Segment) -> bool) -> f64 {
+        self.segments
+            .iter()
+            .filter(|s| pick(s))
+            .map(|s| s.seconds)
+            .sum()
+    }
+}
+
+/// The lab's shared resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capacity {
+    /// Reference units of the pool, by serial.
+    pub references: Vec<String>,
+    /// Test identities, by id.
+    pub identities: Vec<String>,
+    /// Operators or robots that place cards.
+    pub operators: usize,
+    /// Readers for SE and card sessions.
+    pub readers: usize,
+}
+
+/// When and with what one execution ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    pub start: f64,
+    pub end: f64,
+    /// Reference units it was given.
+    pub references: Vec<String>,
+    /// Identities it was given.
+    pub identities: Vec<String>,
+}
+
+/// A schedule: one slot per execution (in input order), or why one can never run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub slots: Vec<Result<Slot, String>>,
+    /// The end of the last execution.
+    pub makespan: f64,
+}
+
+/// The lower bound of any schedule, and which resource sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LowerBound {
+    pub seconds: f64,
+    /// Each term, named.
+    pub terms: Vec<(String, f64)>,
+}
+
+/// The largest of: identity-time ÷ identities, reference-unit-time ÷ reference units, each subject
+/// unit's work, operator time ÷ operators, reader time ÷ readers, the longest execution.
+pub fn lower_bound(demands: &[Demand], cap: &Capacity) -> LowerBound {
+    let per = |total: f64, n: usize| if n == 0 { 0.0 } else { total / n as f64 };
+    let identity_time: f64 = demands
+        .iter()
+        .map(|d| d.seconds() * d.identities as f64)
+        .sum();
+    let reference_time: f64 = demands
+        .iter()
+        .map(|d| d.seconds() * d.references as f64)
+        .sum();
+    let mut unit_work: BTreeMap<&str, f64> = BTreeMap::new();
+    for d in demands {
+        for u in &d.units {
+            *unit_work.entry(u.as_str()).or_default() += d.seconds();
+        }
+    }
+    let operator: f64 = demands
+        .iter()
+        .map(|d| d.seconds_needing(|s| s.operator))
+        .sum();
+    let reader: f64 = demands
+        .iter()
+        .map(|d| d.seconds_needing(|s| s.reader))
+        .sum();
+    let terms = vec![
+        (
+            "identity time ÷ identities".to_string(),
+            per(identity_time, cap.identities.len()),
+        ),
+        (
+            "reference-unit time ÷ reference units".to_string(),
+            per(reference_time, cap.references.len()),
+        ),
+        (
+            "work of the busiest unit".to_string(),
+            unit_work.values().copied().fold(0.0, f64::max),
+        ),
+        (
+            "operator time ÷ operators".to_string(),
+            per(operator, cap.operators),
+        ),
+        (
+            "reader time ÷ readers".to_string(),
+            per(reader, cap.readers),
+        ),
+        (
+            "longest execution".to_string(),
+            demands.iter().map(Demand::seconds).fold(0.0, f64::max),
+        ),
+    ];
+    LowerBound {
+        seconds: terms.iter().map(|t| t.1).fold(0.0, f64::max),
+        terms,
+    }
+}
+
+/// Each execution's priority: its load on every resource (identity, reference-unit, unit, operator and
+/// reader time, each per unit of capacity), weighted by the square of how close that resource's total
+/// comes to the lower bound. On a lab that one resource limits this is "longest on that resource first";
+/// an execution that needs a scarce pool (the reference units, say) starts early instead of queueing for
+/// it at the end while the other resources idle.
+fn priorities(demands: &[Demand], cap: &Capacity) -> Vec<f64> {
+    let bound = lower_bound(demands, cap);
+    let weight = |term: usize| -> f64 {
+        let share = if bound.seconds > 0.0 {
+            bound.terms[term].1 / bound.seconds
+        } else {
+            0.0
+        };
+        share * share
+    };
+    let per = |x: f64, n: usize| if n == 0 { 0.0 } else { x / n as f64 };
+    demands
+        .iter()
+        .map(|d| {
+            weight(0) * per(d.seconds() * d.identities as f64, cap.identities.len())
+                + weight(1) * per(d.seconds() * d.references as f64, cap.references.len())
+                + weight(2) * d.seconds() * d.units.len() as f64
+                + weight(3) * per(d.seconds_needing(|s| s.operator), cap.operators)
+                + weight(4) * per(d.seconds_needing(|s| s.reader), cap.readers)
+                // The longest execution's term: plain length breaks ties.
+                + weight(5) * d.seconds() * 1e-3
+        })
+        .collect()
+}
+
+/// An execution under way.
+struct Running {
+    index: usize,
+    segment: usize,
+    /// When its current segment ends, or `None` while it waits for the operator or a reader.
+    until: Option<f64>,
+    started: f64,
+}
+
+/// Simulates the schedule of `demands` on `cap`.
+pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
+    let mut slots: Vec<Option<Result<Slot, String>>> = vec![None; demands.len()];
+    // Executions that can never run are refused up front.
+    for (i, d) in demands.iter().enumerate() {
+        let why = if d.references > cap.references.len() {
+            Some(format!(
+                "needs {} reference units, the lab has {}",
+                d.references,
+                cap.references.len()
+            ))
+        } else if d.identities > cap.identities.len() {
+            Some(format!(
+                "needs {} identities, the lab holds {}",
+                d.identities,
+                cap.identities.len()
+            ))
+        } else if d.segments.iter().any(|s| s.operator) && cap.operators == 0 {
+            Some("needs an operator to place cards, the lab has none".to_string())
+        } else if d.segments.iter().any(|s| s.reader) && cap.readers == 0 {
+            Some("needs a reader, the lab has none".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            slots[i] = Some(Err(why));
+        }
+    }
+    // Longest first — measured on the lab's loaded resources — then plan order.
+    let mut waiting: Vec<usize> = (0..demands.len()).filter(|i| slots[*i].is_none()).collect();
+    let priority = priorities(demands, cap);
+    waiting.sort_by(|a, b| priority[*b].total_cmp(&priority[*a]).then(a.cmp(b)));
+    let mut busy_units: BTreeSet<&str> = BTreeSet::new();
+    let mut free_refs: Vec<&str> = cap.references.iter().map(String::as_str).collect();
+    let mut free_ids: Vec<&str> = cap.identities.iter().map(String::as_str).collect();
+    let (mut operators, mut readers) = (cap.operators, cap.readers);
+    let mut held: BTreeMap<usize, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    let mut running: Vec<Running> = Vec::new();
+    let mut now = 0.0f64;
+    let mut makespan = 0.0f64;
+    loop {
+        // 1. Start what can start, in priority order.
+        let mut still = Vec::new();
+        for i in waiting {
+            let d = &demands[i];
+            let units_free = d.units.iter().all(|u| !busy_units.contains(u.as_str()));
+            if units_free && free_refs.len() >= d.references && free_ids.len() >= d.identities {
+                for u in &d.units {
+                    busy_units.insert(u.as_str());
+                }
+                let refs: Vec<&str> = free_refs.drain(..d.references).collect();
+                let ids: Vec<&str> = free_ids.drain(..d.identities).collect();
+                held.insert(i, (refs, ids));
+                running.push(Running {
+                    index: i,
+                    segment: 0,
+                    until: None,
+                    started: now,
+                });
+            } else {
+                still.push(i);
+            }
+        }
+        waiting = still;
+        // 2. Give waiting segments the operator or a reader, in start order (first come, first served).
+        // Executions that hold more of the shared pools (identities, reference units) go first, so they
+        // give them back sooner; then the one with the most work left.
+        let held_pools = |r: &Running| demands[r.index].references + demands[r.index].identities;
+        let left = |r: &Running| -> f64 {
+            let segs = &demands[r.index].segments;
+            segs[r.segment.min(segs.len())..]
+                .iter()
+                .map(|s| s.seconds)
+                .sum()
+        };
+        let mut order: Vec<usize> = (0..running.len())
+            .filter(|k| running[*k].until.is_none())
+            .collect();
+        order.sort_by(|a, b| {
+            let (ra, rb) = (&running[*a], &running[*b]);
+            held_pools(rb)
+                .cmp(&held_pools(ra))
+                .then(left(rb).total_cmp(&left(ra)))
+                .then(a.cmp(b))
+        });
+        for k in order {
+            let r = &mut running[k];
+            let s = demands[r.index].segments.get(r.segment).copied();
+            let Some(s) = s else {
+                r.until = Some(now);
+                continue;
+            };
+            if (s.operator && operators == 0) || (s.reader && readers == 0) {
+                continue;
+            }
+            if s.operator {
+                operators -= 1;
+            }
+            if s.reader {
+                readers -= 1;
+            }
+            r.until = Some(now + s.seconds);
+        }
+        // 3. Advance the clock to the next segment end.
+        let Some(next) = running
+            .iter()
+            .filter_map(|r| r.until)
+            .min_by(|a, b| a.total_cmp(b))
+        else {
+            break;
+        };
+        now = next;
+        let mut finished = Vec::new();
+        for (k, r) in running.iter_mut().enumerate() {
+            if r.until != Some(now) {
+                continue;
+            }
+            if let Some(s) = demands[r.index].segments.get(r.segment) {
+                if s.operator {
+                    operators += 1;
+                }
+                if s.reader {
+                    readers += 1;
+                }
+            }
+            r.segment += 1;
+            r.until = None;
+            if r.segment >= demands[r.index].segments.len() {
+                finished.push(k);
+            }
+        }
+        for k in finished.into_iter().rev() {
+            let r = running.remove(k);
+            let d = &demands[r.index];
+            for u in &d.units {
+                busy_units.remove(u.as_str());
+            }
+            let (refs, ids) = held.remove(&r.index).unwrap_or_default();
+            slots[r.index] = Some(Ok(Slot {
+                start: r.started,
+                end: now,
+                references: refs.iter().map(|s| s.to_string()).collect(),
+                identities: ids.iter().map(|s| s.to_string()).collect(),
+            }));
+            // Returned to the front, so the next execution takes the same ones (deterministic).
+            free_refs.splice(0..0, refs);
+            free_ids.splice(0..0, ids);
+            makespan = makespan.max(now);
+        }
+        if running.is_empty() && waiting.is_empty() {
+            break;
+        }
+    }
+    Schedule {
+        slots: slots
+            .into_iter()
+            .map(|s| s.unwrap_or_else(|| Err("never started".to_string())))
+            .collect(),
+        makespan,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(seconds: f64) -> Segment {
+        Segment {
+            seconds,
+            operator: false,
+            reader: false,
+        }
+    }
+
+    fn demand(unit: &str, identities: usize, segments: Vec<Segment>) -> Demand {
+        Demand {
+            units: vec![unit.into()],
+            references: 0,
+            identities,
+            segments,
+        }
+    }
+
+    fn cap(ids: usize, operators: usize) -> Capacity {
+        Capacity {
+            references: vec!["R1".into()],
+            identities: (0..ids).map(|i| format!("id{i}")).collect(),
+            operators,
+            readers: 1,
+        }
+    }
+
+    #[test]
+    fn executions_on_different_units_run_together_and_one_unit_runs_one_at_a_time() {
+        let d = vec![
+            demand("A", 1, vec![seg(10.0)]),
+            demand("B", 1, vec![seg(10.0)]),
+            demand("A", 1, vec![seg(5.0)]),
+        ];
+        let s = schedule(&d, &cap(2, 1));
+        assert_eq!(s.makespan, 15.0);
+        let slot = |i: usize| s.slots[i].clone().unwrap();
+        assert_eq!((slot(0).start, slot(1).start), (0.0, 0.0));
+        assert_eq!(slot(2).start, 10.0, "A was busy");
+    }
+
+    #[test]
+    fn an_identity_serves_one_execution_at_a_time() {
+        let d = vec![
+            demand("A", 1, vec![seg(10.0)]),
+            demand("B", 1, vec![seg(10.0)]),
+        ];
+        let s = schedule(&d, &cap(1, 1));
+        assert_eq!(s.makespan, 20.0);
+        let lb = lower_bound(&d, &cap(1, 1));
+        assert_eq!(lb.seconds, 20.0, "{:?}", lb.terms);
+    }
+
+    #[test]
+    fn one_operator_places_one_card_at_a_time_while_other_work_goes_on() {
+        let card = Segment {
+            seconds: 10.0,
+            operator: true,
+            reader: false,
+        };
+        let d = vec![
+            demand("A", 1, vec![card, seg(20.0)]),
+            demand("B", 1, vec![card, seg(20.0)]),
+        ];
+        let s = schedule(&d, &cap(2, 1));
+        // B waits for the operator (10 s), then both finish their own work.
+        assert_eq!(s.makespan, 40.0);
+        let b = s.slots[1].clone().unwrap();
+        assert_eq!((b.start, b.end), (0.0, 40.0));
+    }
+
+    #[test]
+    fn longest_first_and_the_same_schedule_every_time() {
+        let d: Vec<Demand> = (0..20)
+            .map(|i| {
+                demand(
+                    &format!("U{}", i % 4),
+                    1,
+                    vec![seg(1.0 + (i * 7 % 5) as f64)],
+                )
+            })
+            .collect();
+        let a = schedule(&d, &cap(3, 1));
+        let b = schedule(&d, &cap(3, 1));
+        assert_eq!(a, b);
+        let lb = lower_bound(&d, &cap(3, 1));
+        assert!(a.makespan >= lb.seconds);
+    }
+
+    #[test]
+    fn an_execution_the_lab_cannot_serve_is_named_not_dropped() {
+        let mut d = demand("A", 1, vec![seg(1.0)]);
+        d.references = 3;
+        let s = schedule(&[d, demand("B", 1, vec![seg(1.0)])], &cap(1, 1));
+        assert!(
+            s.slots[0]
+                .as_ref()
+                .unwrap_err()
+                .contains("3 reference units")
+        );
+        assert!(s.slots[1].is_ok());
+    }
+}
