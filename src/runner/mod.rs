@@ -13,7 +13,7 @@ mod setup;
 
 pub use checks::wrong_pin;
 pub use exec::describe;
-pub use plan::{Binding, SkipReason, bind};
+pub use plan::{Binding, Pools, SkipReason, bind, pools};
 pub use select::{Selection, plan_jobs};
 
 use crate::lab::Lab;

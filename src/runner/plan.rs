@@ -111,7 +111,13 @@ pub fn bind(
         if let RoleSpec::Identity(i) = spec {
             let found = match &i.fixture {
                 Some(f) => identities.iter().find(|x| &x.id == f),
-                None => identities.first(),
+                // Named identities keep theirs; each other role takes the first one no role has yet.
+                None => identities.iter().find(|x| {
+                    !ids.values().any(|taken: &Identity| taken.id == x.id)
+                        && !scenario.roles.values().any(|s| {
+                            matches!(s, RoleSpec::Identity(n) if n.fixture.as_deref() == Some(x.id.as_str()))
+                        })
+                }),
             };
             let Some(found) = found else {
                 return Err(SkipReason::IdentityMissing {
@@ -212,4 +218,75 @@ pub fn bind(
         }
     }
     Ok(out)
+}
+
+/// The pools a scheduler chooses from for one binding: per reference role (in role order), the lab's
+/// reference units that can play it; per identity role, the identities that can play it — the one the
+/// scenario names, else every identity of the lab (R2 makes each serve one execution at a time).
+#[derive(Debug, Clone, Default)]
+pub struct Pools {
+    pub references: Vec<(String, Vec<String>)>,
+    pub identities: Vec<(String, Vec<String>)>,
+}
+
+/// The pools of `scenario`'s shared roles on a lab of `units` and `identities`.
+pub fn pools(scenario: &Scenario, units: &[UnitInfo], identities: &[Identity]) -> Pools {
+    let mut out = Pools::default();
+    for (role, spec) in &scenario.roles {
+        match spec {
+            RoleSpec::Phone(p) if p.model == ModelChoice::Reference => {
+                let can: Vec<String> = units
+                    .iter()
+                    .filter(|u| {
+                        u.reference
+                            && p.requires
+                                .iter()
+                                .all(|c| u.profile.capabilities().contains(&c.as_str()))
+                    })
+                    .map(|u| u.serial.clone())
+                    .collect();
+                out.references.push((role.clone(), can));
+            }
+            RoleSpec::Phone(_) => {}
+            RoleSpec::Identity(i) => {
+                let can: Vec<String> = match &i.fixture {
+                    Some(f) => identities
+                        .iter()
+                        .filter(|x| &x.id == f)
+                        .map(|x| x.id.clone())
+                        .collect(),
+                    None => identities.iter().map(|x| x.id.clone()).collect(),
+                };
+                out.identities.push((role.clone(), can));
+            }
+        }
+    }
+    out
+}
+
+impl Binding {
+    /// This binding with its reference roles and identity roles played by the units and identities a
+    /// schedule gave it (`references`, `identities`: one per role, in the order of [`pools`]).
+    pub fn with_shared(
+        mut self,
+        pools: &Pools,
+        references: &[String],
+        identities: &[String],
+        units: &[UnitInfo],
+        known: &[Identity],
+    ) -> Result<Binding, String> {
+        for ((role, _), serial) in pools.references.iter().zip(references) {
+            let u = units.iter().find(|u| &u.serial == serial).ok_or_else(|| {
+                format!("the schedule gave `{role}` unit {serial}, not in the lab")
+            })?;
+            self.phones.insert(role.clone(), u.clone());
+        }
+        for ((role, _), id) in pools.identities.iter().zip(identities) {
+            let i = known.iter().find(|i| &i.id == id).ok_or_else(|| {
+                format!("the schedule gave `{role}` identity {id}, not in the lab")
+            })?;
+            self.identities.insert(role.clone(), i.clone());
+        }
+        Ok(self)
+    }
 }

@@ -93,7 +93,9 @@ pub enum ModelChoice {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityRole {
-    /// Fixture id under `fixtures/identities/`; default: the lab's first identity.
+    /// Fixture id under `fixtures/identities/`, for a scenario that needs that very person; default: any
+    /// identity of the lab, a different one per role (a parallel run takes one that is free: R2 lets an
+    /// identity serve one execution at a time).
     #[serde(default)]
     pub fixture: Option<String>,
 }

@@ -6,7 +6,7 @@ use super::cost::segments;
 use super::sim::{Capacity, Demand, LowerBound, schedule};
 use crate::identity::Identity;
 use crate::lab::UnitInfo;
-use crate::runner::{Binding, Job, bind};
+use crate::runner::{Binding, Job, Pools, bind, pools};
 use mynacert_wire::timing::Timing;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -22,9 +22,11 @@ pub struct PlannedExecution {
     pub unit: Option<String>,
     /// Subject roles → units (reference roles take a unit of the pool when they start).
     pub units: BTreeMap<String, String>,
-    /// Reference units and identities it holds while it runs.
+    /// How many reference units and identities it holds while it runs.
     pub references: usize,
     pub identities: usize,
+    /// Every role → the unit or identity that plays it in the schedule.
+    pub bindings: BTreeMap<String, String>,
     /// Device time with no waiting, seconds.
     pub seconds: f64,
     /// When it starts and ends in the schedule (seconds from the start of the run).
@@ -88,6 +90,7 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
     let mut executions = Vec::new();
     let mut skips = Vec::new();
     let mut demands = Vec::new();
+    let mut roles = Vec::new();
     for job in jobs {
         match bind(&job.scenario, &job.model, lab.units, lab.identities) {
             Err(reason) => skips.push(PlannedSkip {
@@ -97,7 +100,8 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
             }),
             Ok(bindings) => {
                 for b in bindings {
-                    let demand = demand_of(job, &b, defaults);
+                    let pools = pools(&job.scenario, lab.units, lab.identities);
+                    let demand = demand_of(job, &b, &pools, defaults);
                     executions.push(PlannedExecution {
                         scenario: job.full_id.clone(),
                         model: job.model.id.clone(),
@@ -108,14 +112,16 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
                             .filter(|(_, u)| !u.reference)
                             .map(|(r, u)| (r.clone(), u.serial.clone()))
                             .collect(),
-                        references: demand.references,
-                        identities: demand.identities,
+                        references: demand.references.len(),
+                        identities: demand.identities.len(),
+                        bindings: BTreeMap::new(),
                         seconds: demand.seconds(),
                         start: None,
                         end: None,
                         conflict: None,
                     });
                     demands.push(demand);
+                    roles.push(pools);
                 }
             }
         }
@@ -134,13 +140,21 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
     let s = schedule(&demands, &cap);
     let LowerBound { seconds, terms } = super::sim::lower_bound(&demands, &cap);
     let mut models: BTreeMap<String, ModelEstimate> = BTreeMap::new();
-    for (e, slot) in executions.iter_mut().zip(&s.slots) {
+    for ((e, slot), pools) in executions.iter_mut().zip(&s.slots).zip(&roles) {
         let m = models.entry(e.model.clone()).or_default();
         m.executions += 1;
         m.seconds += e.seconds;
         match slot {
             Ok(slot) => {
                 e.start = Some(slot.start);
+                let shared = pools
+                    .references
+                    .iter()
+                    .zip(&slot.references)
+                    .chain(pools.identities.iter().zip(&slot.identities));
+                e.bindings = e.units.clone();
+                e.bindings
+                    .extend(shared.map(|((role, _), who)| (role.clone(), who.clone())));
                 e.end = Some(slot.end);
                 m.done_at = m.done_at.max(slot.end);
             }
@@ -165,7 +179,7 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
 
 /// The demand of one binding: its subject units, its reference and identity counts, its segments
 /// priced by each role's unit (the lab defaults under the model's `timing:`).
-fn demand_of(job: &Job, b: &Binding, defaults: &Timing) -> Demand {
+fn demand_of(job: &Job, b: &Binding, pools: &Pools, defaults: &Timing) -> Demand {
     let timing_of = |role: &str| -> Timing {
         match b.phones.get(role) {
             Some(u) => defaults.overlay(&u.profile.timing),
@@ -179,8 +193,8 @@ fn demand_of(job: &Job, b: &Binding, defaults: &Timing) -> Demand {
             .filter(|u| !u.reference)
             .map(|u| u.serial.clone())
             .collect(),
-        references: b.phones.values().filter(|u| u.reference).count(),
-        identities: b.identities.len(),
+        references: pools.references.iter().map(|p| p.1.clone()).collect(),
+        identities: pools.identities.iter().map(|p| p.1.clone()).collect(),
         segments: segments(&job.scenario, b, defaults, &timing_of),
     }
 }

@@ -24,10 +24,11 @@ pub struct Segment {
 pub struct Demand {
     /// Subject units it holds (exclusive).
     pub units: Vec<String>,
-    /// How many reference units of the pool it holds.
-    pub references: usize,
-    /// How many identities it holds (distinct people with a card).
-    pub identities: usize,
+    /// Reference units of the pool it holds: for each reference role, the pool's units that can play it.
+    pub references: Vec<Vec<String>>,
+    /// Identities it holds (distinct people with a card): for each identity role, the identities that can
+    /// play it (one, when the scenario names it).
+    pub identities: Vec<Vec<String>>,
     pub segments: Vec<Segment>,
 }
 
@@ -91,16 +92,23 @@ pub fn lower_bound(demands: &[Demand], cap: &Capacity) -> LowerBound {
     let per = |total: f64, n: usize| if n == 0 { 0.0 } else { total / n as f64 };
     let identity_time: f64 = demands
         .iter()
-        .map(|d| d.seconds() * d.identities as f64)
+        .map(|d| d.seconds() * d.identities.len() as f64)
         .sum();
     let reference_time: f64 = demands
         .iter()
-        .map(|d| d.seconds() * d.references as f64)
+        .map(|d| d.seconds() * d.references.len() as f64)
         .sum();
+    // A unit, or an identity or reference unit that is the only one a role can take, works alone.
     let mut unit_work: BTreeMap<&str, f64> = BTreeMap::new();
     for d in demands {
-        for u in &d.units {
-            *unit_work.entry(u.as_str()).or_default() += d.seconds();
+        let only = d
+            .identities
+            .iter()
+            .chain(&d.references)
+            .filter(|c| c.len() == 1)
+            .map(|c| c[0].as_str());
+        for u in d.units.iter().map(String::as_str).chain(only) {
+            *unit_work.entry(u).or_default() += d.seconds();
         }
     }
     let operator: f64 = demands
@@ -121,7 +129,7 @@ pub fn lower_bound(demands: &[Demand], cap: &Capacity) -> LowerBound {
             per(reference_time, cap.references.len()),
         ),
         (
-            "work of the busiest unit".to_string(),
+            "work of the busiest unit or named identity".to_string(),
             unit_work.values().copied().fold(0.0, f64::max),
         ),
         (
@@ -162,8 +170,8 @@ fn priorities(demands: &[Demand], cap: &Capacity) -> Vec<f64> {
     demands
         .iter()
         .map(|d| {
-            weight(0) * per(d.seconds() * d.identities as f64, cap.identities.len())
-                + weight(1) * per(d.seconds() * d.references as f64, cap.references.len())
+            weight(0) * per(d.seconds() * d.identities.len() as f64, cap.identities.len())
+                + weight(1) * per(d.seconds() * d.references.len() as f64, cap.references.len())
                 + weight(2) * d.seconds() * d.units.len() as f64
                 + weight(3) * per(d.seconds_needing(|s| s.operator), cap.operators)
                 + weight(4) * per(d.seconds_needing(|s| s.reader), cap.readers)
@@ -171,6 +179,19 @@ fn priorities(demands: &[Demand], cap: &Capacity) -> Vec<f64> {
                 + weight(5) * d.seconds() * 1e-3
         })
         .collect()
+}
+
+/// For each role (its candidates), the first free candidate not taken by an earlier role, in the order
+/// of `free`; `None` if a role finds none.
+fn take<'a>(free: &[&'a str], roles: &[Vec<String>]) -> Option<Vec<&'a str>> {
+    let mut out: Vec<&'a str> = Vec::with_capacity(roles.len());
+    for candidates in roles {
+        let pick = free
+            .iter()
+            .find(|f| !out.contains(f) && candidates.iter().any(|c| c == *f))?;
+        out.push(pick);
+    }
+    Some(out)
 }
 
 /// An execution under way.
@@ -187,16 +208,42 @@ pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
     let mut slots: Vec<Option<Result<Slot, String>>> = vec![None; demands.len()];
     // Executions that can never run are refused up front.
     for (i, d) in demands.iter().enumerate() {
-        let why = if d.references > cap.references.len() {
+        let why = if let Some(c) = d
+            .references
+            .iter()
+            .find(|c| !c.iter().any(|u| cap.references.contains(u)))
+        {
+            Some(if c.is_empty() {
+                "needs a reference unit, the lab has none that can play its role".to_string()
+            } else {
+                format!(
+                    "needs reference unit {}, the lab has none of them",
+                    c.join(" or ")
+                )
+            })
+        } else if d.references.len() > cap.references.len() {
             Some(format!(
                 "needs {} reference units, the lab has {}",
-                d.references,
+                d.references.len(),
                 cap.references.len()
             ))
-        } else if d.identities > cap.identities.len() {
+        } else if let Some(c) = d
+            .identities
+            .iter()
+            .find(|c| !c.iter().any(|i| cap.identities.contains(i)))
+        {
+            Some(if c.is_empty() {
+                "needs an identity, the lab holds none".to_string()
+            } else {
+                format!(
+                    "needs identity {}, the lab holds none of them",
+                    c.join(" or ")
+                )
+            })
+        } else if d.identities.len() > cap.identities.len() {
             Some(format!(
                 "needs {} identities, the lab holds {}",
-                d.identities,
+                d.identities.len(),
                 cap.identities.len()
             ))
         } else if d.segments.iter().any(|s| s.operator) && cap.operators == 0 {
@@ -222,18 +269,34 @@ pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
     let mut running: Vec<Running> = Vec::new();
     let mut now = 0.0f64;
     let mut makespan = 0.0f64;
+    // Only a finished execution frees units, reference units or identities.
+    let mut freed = true;
     loop {
         // 1. Start what can start, in priority order.
         let mut still = Vec::new();
-        for i in waiting {
+        for i in std::mem::take(&mut waiting) {
+            if !freed {
+                still.push(i);
+                continue;
+            }
             let d = &demands[i];
             let units_free = d.units.iter().all(|u| !busy_units.contains(u.as_str()));
-            if units_free && free_refs.len() >= d.references && free_ids.len() >= d.identities {
+            let refs = if units_free {
+                take(&free_refs, &d.references)
+            } else {
+                None
+            };
+            let ids = if refs.is_some() {
+                take(&free_ids, &d.identities)
+            } else {
+                None
+            };
+            if let (Some(refs), Some(ids)) = (refs, ids) {
                 for u in &d.units {
                     busy_units.insert(u.as_str());
                 }
-                let refs: Vec<&str> = free_refs.drain(..d.references).collect();
-                let ids: Vec<&str> = free_ids.drain(..d.identities).collect();
+                free_refs.retain(|r| !refs.contains(r));
+                free_ids.retain(|r| !ids.contains(r));
                 held.insert(i, (refs, ids));
                 running.push(Running {
                     index: i,
@@ -249,7 +312,8 @@ pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
         // 2. Give waiting segments the operator or a reader, in start order (first come, first served).
         // Executions that hold more of the shared pools (identities, reference units) go first, so they
         // give them back sooner; then the one with the most work left.
-        let held_pools = |r: &Running| demands[r.index].references + demands[r.index].identities;
+        let held_pools =
+            |r: &Running| demands[r.index].references.len() + demands[r.index].identities.len();
         let left = |r: &Running| -> f64 {
             let segs = &demands[r.index].segments;
             segs[r.segment.min(segs.len())..]
@@ -313,6 +377,7 @@ pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
                 finished.push(k);
             }
         }
+        freed = !finished.is_empty();
         for k in finished.into_iter().rev() {
             let r = running.remove(k);
             let d = &demands[r.index];
@@ -345,108 +410,5 @@ pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn seg(seconds: f64) -> Segment {
-        Segment {
-            seconds,
-            operator: false,
-            reader: false,
-        }
-    }
-
-    fn demand(unit: &str, identities: usize, segments: Vec<Segment>) -> Demand {
-        Demand {
-            units: vec![unit.into()],
-            references: 0,
-            identities,
-            segments,
-        }
-    }
-
-    fn cap(ids: usize, operators: usize) -> Capacity {
-        Capacity {
-            references: vec!["R1".into()],
-            identities: (0..ids).map(|i| format!("id{i}")).collect(),
-            operators,
-            readers: 1,
-        }
-    }
-
-    #[test]
-    fn executions_on_different_units_run_together_and_one_unit_runs_one_at_a_time() {
-        let d = vec![
-            demand("A", 1, vec![seg(10.0)]),
-            demand("B", 1, vec![seg(10.0)]),
-            demand("A", 1, vec![seg(5.0)]),
-        ];
-        let s = schedule(&d, &cap(2, 1));
-        assert_eq!(s.makespan, 15.0);
-        let slot = |i: usize| s.slots[i].clone().unwrap();
-        assert_eq!((slot(0).start, slot(1).start), (0.0, 0.0));
-        assert_eq!(slot(2).start, 10.0, "A was busy");
-    }
-
-    #[test]
-    fn an_identity_serves_one_execution_at_a_time() {
-        let d = vec![
-            demand("A", 1, vec![seg(10.0)]),
-            demand("B", 1, vec![seg(10.0)]),
-        ];
-        let s = schedule(&d, &cap(1, 1));
-        assert_eq!(s.makespan, 20.0);
-        let lb = lower_bound(&d, &cap(1, 1));
-        assert_eq!(lb.seconds, 20.0, "{:?}", lb.terms);
-    }
-
-    #[test]
-    fn one_operator_places_one_card_at_a_time_while_other_work_goes_on() {
-        let card = Segment {
-            seconds: 10.0,
-            operator: true,
-            reader: false,
-        };
-        let d = vec![
-            demand("A", 1, vec![card, seg(20.0)]),
-            demand("B", 1, vec![card, seg(20.0)]),
-        ];
-        let s = schedule(&d, &cap(2, 1));
-        // B waits for the operator (10 s), then both finish their own work.
-        assert_eq!(s.makespan, 40.0);
-        let b = s.slots[1].clone().unwrap();
-        assert_eq!((b.start, b.end), (0.0, 40.0));
-    }
-
-    #[test]
-    fn longest_first_and_the_same_schedule_every_time() {
-        let d: Vec<Demand> = (0..20)
-            .map(|i| {
-                demand(
-                    &format!("U{}", i % 4),
-                    1,
-                    vec![seg(1.0 + (i * 7 % 5) as f64)],
-                )
-            })
-            .collect();
-        let a = schedule(&d, &cap(3, 1));
-        let b = schedule(&d, &cap(3, 1));
-        assert_eq!(a, b);
-        let lb = lower_bound(&d, &cap(3, 1));
-        assert!(a.makespan >= lb.seconds);
-    }
-
-    #[test]
-    fn an_execution_the_lab_cannot_serve_is_named_not_dropped() {
-        let mut d = demand("A", 1, vec![seg(1.0)]);
-        d.references = 3;
-        let s = schedule(&[d, demand("B", 1, vec![seg(1.0)])], &cap(1, 1));
-        assert!(
-            s.slots[0]
-                .as_ref()
-                .unwrap_err()
-                .contains("3 reference units")
-        );
-        assert!(s.slots[1].is_ok());
-    }
-}
+#[path = "sim_tests.rs"]
+mod tests;
