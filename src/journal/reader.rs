@@ -79,6 +79,8 @@ impl Journal {
                 (Entry::Finished(f), _) => footer = Some(f),
             }
         }
+        // A parallel run journals executions as they finish; reports list them in plan order.
+        scenarios.sort_by_key(|s| s.index);
         let header = header.ok_or_else(|| JournalError::Malformed {
             path: path.to_path_buf(),
             line: 1,

@@ -41,6 +41,7 @@ fn every_finished_step_and_scenario_is_a_line_and_reads_back() {
     for a in &r.attempts {
         for s in &a.steps {
             w.event(&RunEvent::StepFinished {
+                index: 1,
                 scenario: "s/a",
                 attempt: a.number,
                 phase: crate::runner::result::Phase::Step,

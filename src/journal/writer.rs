@@ -17,8 +17,8 @@ pub struct JournalWriter {
     digests: BTreeMap<String, String>,
     /// Serial → fingerprint.
     fingerprints: BTreeMap<String, String>,
-    /// Current scenario (id, model, unit).
-    current: Option<(String, String, Option<String>)>,
+    /// Executions under way, by number: (scenario, model, unit) — a parallel run interleaves them.
+    current: std::collections::BTreeMap<usize, (String, String, Option<String>)>,
     scenarios: usize,
     error: Option<String>,
 }
@@ -44,7 +44,7 @@ impl JournalWriter {
                 .iter()
                 .filter_map(|u| Some((u.serial.clone(), u.fingerprint.clone()?)))
                 .collect(),
-            current: None,
+            current: Default::default(),
             scenarios: 0,
             error: None,
         };
@@ -101,24 +101,29 @@ impl Reporter for JournalWriter {
         match event {
             RunEvent::Started { .. } => {}
             RunEvent::ScenarioStarted {
+                index,
                 scenario,
                 model,
                 unit,
                 ..
             } => {
-                self.current = Some((
-                    scenario.to_string(),
-                    model.to_string(),
-                    unit.map(str::to_string),
-                ));
+                self.current.insert(
+                    *index,
+                    (
+                        scenario.to_string(),
+                        model.to_string(),
+                        unit.map(str::to_string),
+                    ),
+                );
             }
             RunEvent::StepFinished {
+                index,
                 scenario,
                 attempt,
                 phase,
                 step,
             } => {
-                let (model, unit) = match &self.current {
+                let (model, unit) = match self.current.get(index) {
                     Some((s, m, u)) if s == scenario => (m.clone(), u.clone()),
                     _ => (String::new(), None),
                 };
@@ -151,7 +156,7 @@ impl Reporter for JournalWriter {
                     result: (*result).clone(),
                 };
                 self.record(Entry::Scenario(Box::new(entry)), true);
-                self.current = None;
+                self.current.remove(index);
             }
         }
     }

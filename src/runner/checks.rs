@@ -36,7 +36,7 @@ pub(super) fn read_se(se: &mut JpkiClient<Box<dyn CardTransport>>) -> Result<Str
 }
 
 pub(super) fn expect_se(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     p: &ExpectSe,
     ev: &mut Evidence,
 ) -> Result<String, StepFail> {
@@ -80,7 +80,7 @@ pub(super) fn expect_se(
 }
 
 pub(super) fn expect_authority(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     p: &ExpectAuthority,
     ev: &mut Evidence,
 ) -> Result<String, StepFail> {
@@ -122,7 +122,7 @@ pub fn wrong_pin(right: &str) -> Secret {
 }
 
 pub(super) fn verify_pin(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     p: &VerifyPin,
     ev: &mut Evidence,
 ) -> Result<String, StepFail> {
@@ -189,7 +189,7 @@ pub(super) fn verify_pin(
 
 /// Scans logcat and every UI dump of a phone role for every secret typed in this attempt.
 pub fn secret_scan(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     role: &str,
     rule: Option<Rule>,
     ev: &mut Evidence,

@@ -1,10 +1,11 @@
 //! Per-attempt state: which unit or identity plays each role, the open drivers, and what was typed.
 
 use super::result::Evidence;
+use super::shared::LabCell;
 use crate::authority::AuthorityClient;
 use crate::identity::Identity;
 use crate::jpki::JpkiClient;
-use crate::lab::{Lab, LabError, UnitInfo};
+use crate::lab::{LabError, UnitInfo};
 use crate::phone::{DriverError, FlowBook, PhoneDriver};
 use crate::secret::Secret;
 use crate::transport::{AuthorityTransport, CardTransport};
@@ -43,8 +44,8 @@ impl From<crate::authority::AuthorityError> for StepFail {
 pub type StepOutcome = (Result<String, StepFail>, Evidence);
 
 /// The roles of one attempt, bound.
-pub struct Context<'l> {
-    pub lab: &'l mut dyn Lab,
+pub struct Context<'c, 'l> {
+    pub lab: &'c LabCell<'l>,
     /// phone role → unit.
     pub phones: BTreeMap<String, UnitInfo>,
     /// identity role → identity.
@@ -60,10 +61,10 @@ pub struct Context<'l> {
     pub baseline: BTreeMap<String, usize>,
 }
 
-impl<'l> Context<'l> {
+impl<'c, 'l> Context<'c, 'l> {
     /// Opens the authority; phone drivers open lazily.
     pub fn new(
-        lab: &'l mut dyn Lab,
+        lab: &'c LabCell<'l>,
         flows: Arc<FlowBook>,
         phones: BTreeMap<String, UnitInfo>,
         identities: BTreeMap<String, Identity>,

@@ -16,7 +16,7 @@ pub const LOGCAT_TAIL: usize = 40;
 /// `ev` (fields already set are kept; the screenshot is the first phone role's). Units the failure names
 /// as gone are not asked (no waiting on a dead connection).
 pub fn capture_on_failure(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     step: &Step,
     r: &mut Result<String, StepFail>,
     ev: &mut Evidence,

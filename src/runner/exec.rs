@@ -62,13 +62,13 @@ pub(super) fn kinds(k: &[CertKind]) -> String {
 }
 
 /// Runs one step.
-pub fn run_step(ctx: &mut Context<'_>, step: &Step) -> StepOutcome {
+pub fn run_step(ctx: &mut Context<'_, '_>, step: &Step) -> StepOutcome {
     let mut ev = Evidence::default();
     let r = dispatch(ctx, step, &mut ev);
     (r, ev)
 }
 
-fn dispatch(ctx: &mut Context<'_>, step: &Step, ev: &mut Evidence) -> Result<String, StepFail> {
+fn dispatch(ctx: &mut Context<'_, '_>, step: &Step, ev: &mut Evidence) -> Result<String, StepFail> {
     match step {
         Step::InstallApp(p) => {
             let apk = ctx.lab.app_apk()?;
@@ -278,7 +278,7 @@ fn feature_name(f: Feature) -> &'static str {
 
 /// A flow that needs only the phone's auth PIN (register, open My Page).
 fn pin_flow(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     p: &crate::scenario::model::PhoneIdentity,
     flow_name: &str,
     what: &str,
@@ -292,7 +292,7 @@ fn pin_flow(
 
 /// Runs a driver call and records the command lines it sent.
 fn with_commands<R>(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     role: &str,
     ev: &mut Evidence,
     f: impl FnOnce(&mut crate::phone::PhoneDriver) -> Result<R, crate::phone::DriverError>,
@@ -306,7 +306,7 @@ fn with_commands<R>(
 }
 
 fn flow(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     role: &str,
     name: &str,
     vars: &FlowVars,
@@ -319,7 +319,7 @@ fn flow(
 
 /// Flow variables holding an identity's secrets; each one is remembered as typed on `role`.
 fn secret_vars(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     role: &str,
     id: &crate::identity::Identity,
     names: &[&str],
@@ -339,7 +339,7 @@ fn secret_vars(
     vars
 }
 
-fn resolve_secret(ctx: &Context<'_>, template: &str) -> Result<Secret, StepFail> {
+fn resolve_secret(ctx: &Context<'_, '_>, template: &str) -> Result<Secret, StepFail> {
     let lookup = |role: &str| ctx.identities.get(role).cloned();
     match crate::scenario::vars::resolve(template, &lookup) {
         Ok(crate::scenario::vars::Value::Secret(s)) => Ok(s),
@@ -350,7 +350,7 @@ fn resolve_secret(ctx: &Context<'_>, template: &str) -> Result<Secret, StepFail>
 
 /// Compares a flow's outcome with what the scenario expects.
 fn judge(
-    ctx: &Context<'_>,
+    ctx: &Context<'_, '_>,
     outcome: FlowOutcome,
     expect_error: Option<&str>,
     rule: Option<Rule>,

@@ -3,18 +3,23 @@
 
 mod checks;
 mod context;
+mod dispatch;
 mod evidence;
 mod exec;
+mod parallel;
 mod plan;
 mod quarantine;
 pub mod result;
 mod select;
 mod setup;
+mod shared;
 
 pub use checks::wrong_pin;
 pub use exec::describe;
+pub use parallel::Parallel;
 pub use plan::{Binding, Pools, SkipReason, bind, pools};
 pub use select::{Selection, plan_jobs};
+pub use shared::LabCell;
 
 use crate::lab::Lab;
 use crate::phone::FlowBook;
@@ -26,7 +31,7 @@ use result::{
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 /// What reporters see, in order.
@@ -44,6 +49,8 @@ pub enum RunEvent<'a> {
     },
     /// A setup, scenario or clean-up step finished (setup and clean-up steps once their part ends).
     StepFinished {
+        /// The execution's number (as in `ScenarioStarted`): executions of a parallel run interleave.
+        index: usize,
         scenario: &'a str,
         /// 1-based attempt of the scenario.
         attempt: u32,
@@ -75,6 +82,9 @@ pub struct RunOptions {
     pub retries: u32,
     /// How long to wait for a unit that dropped off mid-scenario before quarantining it.
     pub unit_return_timeout: std::time::Duration,
+    /// Run executions concurrently on the schedule device time gives (`None`: one after the other, in
+    /// plan order).
+    pub parallel: Option<parallel::Parallel>,
 }
 
 impl Default for RunOptions {
@@ -82,6 +92,7 @@ impl Default for RunOptions {
         RunOptions {
             retries: 0,
             unit_return_timeout: std::time::Duration::from_secs(60),
+            parallel: None,
         }
     }
 }
@@ -103,28 +114,34 @@ pub struct RunOutput {
 
 /// Runs jobs on a lab.
 pub struct Runner<'l> {
-    lab: &'l mut dyn Lab,
+    lab: LabCell<'l>,
     flows: Arc<FlowBook>,
     options: RunOptions,
-    quarantine: quarantine::Quarantine,
+    quarantine: Mutex<quarantine::Quarantine>,
 }
+
+/// Where an execution's finished steps go: the reporter, or the channel of a parallel run.
+type StepSink<'s> = dyn FnMut(u32, Phase, &StepRecord) + 's;
 
 impl<'l> Runner<'l> {
     /// A runner over `lab` that drives the app with `flows` (the app's screens and steps, as data).
     pub fn new(lab: &'l mut dyn Lab, flows: Arc<FlowBook>, options: RunOptions) -> Self {
         Runner {
-            lab,
+            lab: LabCell::new(lab),
             flows,
             options,
-            quarantine: quarantine::Quarantine::default(),
+            quarantine: Mutex::new(quarantine::Quarantine::default()),
         }
     }
 
     /// Runs every job, binding roles per model; returns every result (skips included).
     pub fn run(&mut self, jobs: &[Job], reporter: &mut dyn Reporter) -> RunOutput {
+        if let Some(p) = self.options.parallel.clone() {
+            return self.run_parallel(jobs, &p, reporter);
+        }
         // Expand jobs into executions (one per subject unit), or skips.
-        let units = self.lab.units().to_vec();
-        let identities = self.lab.identities().to_vec();
+        let units = self.lab.with(|l| l.units().to_vec());
+        let identities = self.lab.with(|l| l.identities().to_vec());
         let mut planned: Vec<(Job, Result<Binding, SkipReason>)> = Vec::new();
         for job in jobs {
             match bind(&job.scenario, &job.model, &units, &identities) {
@@ -147,23 +164,21 @@ impl<'l> Runner<'l> {
                 model: &job.model.id,
                 unit: unit.as_deref(),
             });
-            let blocked = binding
-                .as_ref()
-                .ok()
-                .and_then(|b| self.quarantine.blocks(b.phones.values().map(|u| &u.serial)));
+            let blocked = binding.as_ref().ok().and_then(|b| self.quarantined(b));
             let result = match (binding, blocked) {
-                (Ok(b), Some(reason)) => {
-                    let mut r = skipped(&job, reason);
-                    r.unit = b.subject.as_ref().map(|u| u.serial.clone());
-                    r.carrier = b.subject.as_ref().map(|u| u.carrier.clone());
-                    r.bindings = b
-                        .phones
-                        .iter()
-                        .map(|(role, u)| (role.clone(), u.serial.clone()))
-                        .collect();
-                    r
+                (Ok(b), Some(reason)) => skipped_on(&job, &b, reason),
+                (Ok(b), None) => {
+                    let mut sink = |attempt: u32, phase: Phase, step: &StepRecord| {
+                        reporter.event(&RunEvent::StepFinished {
+                            index: i + 1,
+                            scenario: &job.full_id,
+                            attempt,
+                            phase,
+                            step,
+                        })
+                    };
+                    self.execute(&job, b, &mut sink)
                 }
-                (Ok(b), None) => self.execute(&job, b, reporter),
                 (Err(reason), _) => skipped(&job, reason),
             };
             reporter.event(&RunEvent::ScenarioFinished {
@@ -176,10 +191,27 @@ impl<'l> Runner<'l> {
         RunOutput { scenarios }
     }
 
-    fn execute(&mut self, job: &Job, b: Binding, reporter: &mut dyn Reporter) -> ScenarioResult {
+    /// Why `serial` cannot run now, if it is quarantined.
+    fn quarantined_unit(&self, serial: &str) -> Option<SkipReason> {
+        let s = serial.to_string();
+        self.quarantine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .blocks(std::iter::once(&s))
+    }
+
+    /// Why `b` cannot run now: one of its units is quarantined.
+    fn quarantined(&self, b: &Binding) -> Option<SkipReason> {
+        self.quarantine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .blocks(b.phones.values().map(|u| &u.serial))
+    }
+
+    fn execute(&self, job: &Job, b: Binding, sink: &mut StepSink<'_>) -> ScenarioResult {
         let mut attempts = Vec::new();
         for n in 1..=(1 + self.options.retries) {
-            let mut a = self.attempt(job, &b, n, reporter);
+            let mut a = self.attempt(job, &b, n, sink);
             let done = a.status == AttemptStatus::Passed;
             let lost = self.check_units(job, &b, &mut a);
             attempts.push(a);
@@ -211,7 +243,7 @@ impl<'l> Runner<'l> {
     }
 
     /// After an attempt that lost a unit: wait for it, else quarantine it. True when a unit is lost.
-    fn check_units(&mut self, job: &Job, b: &Binding, a: &mut Attempt) -> bool {
+    fn check_units(&self, job: &Job, b: &Binding, a: &mut Attempt) -> bool {
         if a.status != AttemptStatus::Error {
             return false;
         }
@@ -219,19 +251,22 @@ impl<'l> Runner<'l> {
         let mut lost = false;
         for serial in quarantine::dropped_units(a, &serials) {
             let timeout = self.options.unit_return_timeout;
-            let back = quarantine::wait_for_unit(&mut *self.lab, &serial, timeout);
+            let back = quarantine::wait_for_unit(&self.lab, &serial, timeout);
             let note = if back {
                 format!("unit {serial} disconnected mid-scenario and came back")
             } else {
                 lost = true;
-                self.quarantine.add(
-                    &serial,
-                    format!(
-                        "disconnected during {} and not back within {} s",
-                        job.full_id,
-                        timeout.as_secs_f64()
-                    ),
-                );
+                self.quarantine
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .add(
+                        &serial,
+                        format!(
+                            "disconnected during {} and not back within {} s",
+                            job.full_id,
+                            timeout.as_secs_f64()
+                        ),
+                    );
                 format!(
                     "unit {serial} disconnected mid-scenario; quarantined (not back within {} s)",
                     timeout.as_secs_f64()
@@ -245,13 +280,7 @@ impl<'l> Runner<'l> {
         lost
     }
 
-    fn attempt(
-        &mut self,
-        job: &Job,
-        b: &Binding,
-        number: u32,
-        reporter: &mut dyn Reporter,
-    ) -> Attempt {
+    fn attempt(&self, job: &Job, b: &Binding, number: u32, sink: &mut StepSink<'_>) -> Attempt {
         let started = now();
         let t0 = Instant::now();
         let mut setup = Vec::new();
@@ -261,7 +290,7 @@ impl<'l> Runner<'l> {
         let mut reason = None;
         let mut status = AttemptStatus::Passed;
         let ctx = Context::new(
-            &mut *self.lab,
+            &self.lab,
             self.flows.clone(),
             b.phones.clone(),
             b.identities.clone(),
@@ -284,7 +313,7 @@ impl<'l> Runner<'l> {
             }
         };
         let prepared = setup::prepare(&mut ctx, &job.scenario, &mut setup);
-        emit(reporter, &job.full_id, number, Phase::Setup, &setup);
+        emit(sink, number, Phase::Setup, &setup);
         if !prepared {
             status = AttemptStatus::Error;
             reason = setup.last().map(|s| format!("setup: {}", s.message));
@@ -317,12 +346,7 @@ impl<'l> Runner<'l> {
                     }
                     _ => {}
                 }
-                reporter.event(&RunEvent::StepFinished {
-                    scenario: &job.full_id,
-                    attempt: number,
-                    phase: Phase::Step,
-                    step: &rec,
-                });
+                sink(number, Phase::Step, &rec);
                 steps.push(rec);
             }
             // Automatic R9 check: no typed secret in logcat or UI dumps, whatever the scenario says.
@@ -341,7 +365,7 @@ impl<'l> Runner<'l> {
             }
         }
         setup::cleanup(&mut ctx, &mut cleanup);
-        emit(reporter, &job.full_id, number, Phase::Cleanup, &cleanup);
+        emit(sink, number, Phase::Cleanup, &cleanup);
         rules_broken.sort();
         rules_broken.dedup();
         Attempt {
@@ -359,20 +383,9 @@ impl<'l> Runner<'l> {
 }
 
 /// Reports finished setup or clean-up steps.
-fn emit(
-    reporter: &mut dyn Reporter,
-    scenario: &str,
-    attempt: u32,
-    phase: Phase,
-    steps: &[StepRecord],
-) {
+fn emit(sink: &mut StepSink<'_>, attempt: u32, phase: Phase, steps: &[StepRecord]) {
     for step in steps {
-        reporter.event(&RunEvent::StepFinished {
-            scenario,
-            attempt,
-            phase,
-            step,
-        });
+        sink(attempt, phase, step);
     }
 }
 
@@ -409,6 +422,19 @@ fn not_run(index: usize, name: String) -> StepRecord {
         rules: vec![],
         evidence: Evidence::default(),
     }
+}
+
+/// A skip of a bound execution (its unit is quarantined): the units it would have run on are named.
+fn skipped_on(job: &Job, b: &Binding, reason: SkipReason) -> ScenarioResult {
+    let mut r = skipped(job, reason);
+    r.unit = b.subject.as_ref().map(|u| u.serial.clone());
+    r.carrier = b.subject.as_ref().map(|u| u.carrier.clone());
+    r.bindings = b
+        .phones
+        .iter()
+        .map(|(role, u)| (role.clone(), u.serial.clone()))
+        .collect();
+    r
 }
 
 fn skipped(job: &Job, reason: SkipReason) -> ScenarioResult {

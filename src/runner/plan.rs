@@ -45,6 +45,8 @@ pub enum SkipReason {
     NoReference { role: String },
     /// A unit of the binding was quarantined earlier in the run.
     Quarantined { serial: String, why: String },
+    /// The lab's shared resources can never serve it (the schedule says why).
+    Unschedulable(String),
 }
 
 impl SkipReason {
@@ -56,7 +58,8 @@ impl SkipReason {
             SkipReason::IdentityMissing { .. }
             | SkipReason::NoUnit { .. }
             | SkipReason::TooFewUnits { .. }
-            | SkipReason::NoReference { .. } => SkipKind::LabLacks,
+            | SkipReason::NoReference { .. }
+            | SkipReason::Unschedulable(_) => SkipKind::LabLacks,
         }
     }
 }
@@ -91,6 +94,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::NoReference { role } => {
                 write!(f, "no free reference unit for role `{role}`")
             }
+            SkipReason::Unschedulable(why) => write!(f, "cannot be scheduled: {why}"),
             SkipReason::Quarantined { serial, why } => {
                 write!(f, "unit {serial} quarantined: {why}")
             }

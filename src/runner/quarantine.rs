@@ -3,7 +3,8 @@
 //! quarantined, and later scenarios bound to it are skipped with the reason.
 
 use super::result::{Attempt, StepStatus};
-use crate::lab::{Lab, LabError};
+use super::shared::LabCell;
+use crate::lab::LabError;
 use crate::phone::DriverError;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -30,7 +31,7 @@ pub fn dropped_units(attempt: &Attempt, serials: &[String]) -> Vec<String> {
 }
 
 /// True when the unit answers a `getprop`.
-fn answers(lab: &mut dyn Lab, serial: &str) -> bool {
+fn answers(lab: &LabCell<'_>, serial: &str) -> bool {
     match lab.phone(serial) {
         Ok(mut t) => !matches!(
             crate::phone::DeviceProps::read(t.as_mut()),
@@ -42,7 +43,7 @@ fn answers(lab: &mut dyn Lab, serial: &str) -> bool {
 }
 
 /// Waits up to `timeout` for the unit to answer again (powering it on first where the lab can).
-pub fn wait_for_unit(lab: &mut dyn Lab, serial: &str, timeout: Duration) -> bool {
+pub fn wait_for_unit(lab: &LabCell<'_>, serial: &str, timeout: Duration) -> bool {
     let _ = lab.power_on(serial);
     let deadline = Instant::now() + timeout;
     loop {

@@ -36,7 +36,7 @@ fn record(
 }
 
 /// Brings every bound phone and identity to the scenario's preconditions. Returns false on an error.
-pub fn prepare(ctx: &mut Context<'_>, scenario: &Scenario, out: &mut Vec<StepRecord>) -> bool {
+pub fn prepare(ctx: &mut Context<'_, '_>, scenario: &Scenario, out: &mut Vec<StepRecord>) -> bool {
     let identities: Vec<(String, crate::identity::Identity)> = ctx
         .identities
         .iter()
@@ -79,7 +79,7 @@ pub fn prepare(ctx: &mut Context<'_>, scenario: &Scenario, out: &mut Vec<StepRec
 
 /// Authority: nothing valid for the person, no suspension; card: PIN counters reset, card in the drawer.
 fn reset_identity(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     id: &crate::identity::Identity,
 ) -> Result<String, StepFail> {
     ctx.lab.remove_card(&id.id)?;
@@ -122,7 +122,7 @@ fn reset_identity(
 }
 
 fn prepare_phone(
-    ctx: &mut Context<'_>,
+    ctx: &mut Context<'_, '_>,
     role: &str,
     pre: &Precondition,
     ev: &mut Evidence,
@@ -185,7 +185,7 @@ fn prepare_phone(
 }
 
 /// After the steps: scan for leaked secrets (R9, always), then clean up. Returns the scan's failure.
-pub fn secret_check(ctx: &mut Context<'_>, out: &mut Vec<StepRecord>) -> Option<Vec<Rule>> {
+pub fn secret_check(ctx: &mut Context<'_, '_>, out: &mut Vec<StepRecord>) -> Option<Vec<Rule>> {
     let roles: Vec<String> = ctx.typed.keys().cloned().collect();
     let mut broken = None;
     for role in roles {
@@ -203,7 +203,7 @@ pub fn secret_check(ctx: &mut Context<'_>, out: &mut Vec<StepRecord>) -> Option<
 
 /// Revokes whatever the scenario issued to its identities, lifts suspensions, powers units on, and takes
 /// cards away. Errors are recorded, never fatal.
-pub fn cleanup(ctx: &mut Context<'_>, out: &mut Vec<StepRecord>) {
+pub fn cleanup(ctx: &mut Context<'_, '_>, out: &mut Vec<StepRecord>) {
     let ids: Vec<crate::identity::Identity> = ctx.identities.values().cloned().collect();
     for id in ids {
         let t = Instant::now();

@@ -354,7 +354,11 @@ fn shipped_suites_load_and_validate() {
     let ctx = ValidationContext::from_identities_dir(&root.join("fixtures/identities")).unwrap();
     assert_eq!(
         ctx.identity_fixtures,
-        Some(vec!["hanako".to_string(), "taro".to_string()])
+        Some(
+            ["hanako", "jiro", "sakura", "taro"]
+                .map(String::from)
+                .to_vec()
+        )
     );
     let set = match load_paths(&[suites_dir()], &ctx) {
         Ok(set) => set,

@@ -179,7 +179,7 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
 
 /// The demand of one binding: its subject units, its reference and identity counts, its segments
 /// priced by each role's unit (the lab defaults under the model's `timing:`).
-fn demand_of(job: &Job, b: &Binding, pools: &Pools, defaults: &Timing) -> Demand {
+pub fn demand_of(job: &Job, b: &Binding, pools: &Pools, defaults: &Timing) -> Demand {
     let timing_of = |role: &str| -> Timing {
         match b.phones.get(role) {
             Some(u) => defaults.overlay(&u.profile.timing),

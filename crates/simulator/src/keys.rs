@@ -9,11 +9,15 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// Key file names under `fixtures/keys/` (cards first, then the SE pool).
-pub const FIXTURE_KEY_NAMES: [&str; 16] = [
+pub const FIXTURE_KEY_NAMES: [&str; 20] = [
     "card-taro-auth.pem",
     "card-taro-sign.pem",
     "card-hanako-auth.pem",
     "card-hanako-sign.pem",
+    "card-jiro-auth.pem",
+    "card-jiro-sign.pem",
+    "card-sakura-auth.pem",
+    "card-sakura-sign.pem",
     "se-pool-00.pem",
     "se-pool-01.pem",
     "se-pool-02.pem",

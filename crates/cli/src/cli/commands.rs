@@ -231,6 +231,8 @@ pub struct Prepared {
     /// The lab, its app flows and how it is reached (what it serves lives as long as it).
     pub lab: OpenLab,
     pub jobs: Vec<Job>,
+    /// The lab file (its readers, for the schedule).
+    pub file: mynacert::lab::LabFile,
 }
 
 /// Suites, profiles, the lab file and the jobs of a selection, loaded and checked (shared by `run` and
@@ -293,6 +295,7 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
         profiles: loaded.profiles,
         lab,
         jobs,
+        file: loaded.file,
     })
 }
 
@@ -305,6 +308,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         profiles,
         lab: mut opened,
         jobs,
+        file: loaded_file,
     } = prepared;
     let out = if args.out.is_absolute() {
         args.out.clone()
@@ -323,6 +327,16 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     for p in &opened.paths {
         eprintln!("{p}");
     }
+    let parallel = if args.sequential {
+        None
+    } else {
+        Some(mynacert::runner::Parallel {
+            timing: mynacert::schedule::load_timing(root)
+                .map_err(|e| CliError::Invalid(e.to_string()))?,
+            operators: args.resources.operators,
+            readers: args.resources.readers(&loaded_file),
+        })
+    };
     let progress = !args.no_progress && std::io::stderr().is_terminal();
     let mut reporter = ConsoleReporter::new(progress, args.verbose);
     {
@@ -332,6 +346,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
             RunOptions {
                 retries: args.retries,
                 unit_return_timeout: std::time::Duration::from_secs(args.unit_return_timeout),
+                parallel,
             },
         );
         let mut fanout = mynacert::journal::Fanout(vec![&mut reporter, &mut journal]);

@@ -91,10 +91,27 @@ pub struct SelectArgs {
     pub devices: Vec<PathBuf>,
 }
 
+/// The lab's shared capacities the scheduler plans with.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ResourceArgs {
+    /// Operators (or card robots) that place cards: one card at a time each.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub operators: usize,
+    /// Readers for SE and card sessions (default: the lab file's readers, at least one).
+    #[arg(long, value_name = "N")]
+    pub readers: Option<usize>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub select: SelectArgs,
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+    /// One execution at a time, in plan order (default: concurrently across units, on the schedule
+    /// `mynacert plan` shows).
+    #[arg(long)]
+    pub sequential: bool,
     /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
     #[arg(long, default_value_t = 0)]
     pub retries: u32,

@@ -1,7 +1,7 @@
 //! `mynacert plan`: the run a selection would make, planned on device time without touching anything.
 
-use super::SelectArgs;
 use super::commands::{CliError, select};
+use super::{ResourceArgs, SelectArgs};
 use mynacert::lab::{LabSpec, PhonePath, lab_units};
 use mynacert::schedule::{PlanLab, load_timing, plan as make_plan, render};
 use std::path::Path;
@@ -10,12 +10,8 @@ use std::path::Path;
 pub struct PlanArgs {
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Operators (or card robots) that place cards: one card at a time each.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub operators: usize,
-    /// Readers for SE and card sessions (default: the lab file's readers, at least one).
-    #[arg(long, value_name = "N")]
-    pub readers: Option<usize>,
+    #[command(flatten)]
+    pub resources: ResourceArgs,
     /// `text` for people, `json` for machines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -43,13 +39,11 @@ pub fn plan(root: &Path, args: &PlanArgs) -> Result<i32, CliError> {
         boot_timeout: std::time::Duration::from_secs(60),
     };
     let units = lab_units(&spec, Some(mynacert_sim::factory))?;
-    let readers = args
-        .readers
-        .unwrap_or_else(|| loaded.file.readers.len().max(1));
+    let readers = args.resources.readers(&loaded.file);
     let lab = PlanLab {
         units: &units,
         identities: &loaded.identities,
-        operators: args.operators,
+        operators: args.resources.operators,
         readers,
     };
     let p = make_plan(&selected.jobs, &lab, &timing);
@@ -62,4 +56,11 @@ pub fn plan(root: &Path, args: &PlanArgs) -> Result<i32, CliError> {
         }
     }
     Ok(0)
+}
+
+impl ResourceArgs {
+    /// Readers to plan with: `--readers`, else the lab file's, at least one.
+    pub fn readers(&self, file: &mynacert::lab::LabFile) -> usize {
+        self.readers.unwrap_or_else(|| file.readers.len().max(1))
+    }
 }

@@ -17,6 +17,7 @@ mod devicelist;
 mod evidence;
 mod jpki_applet;
 mod mutation;
+mod parallel;
 mod pcsc_offline;
 mod phone;
 mod plan;

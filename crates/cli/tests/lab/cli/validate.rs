@@ -8,18 +8,18 @@ fn validate_and_list_refuse_an_unknown_identity_fixture() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(
         dir.path(),
-        "jiro.yaml",
+        "goro.yaml",
         &one_scenario(
-            "jiro",
+            "goro",
             "[R1]",
-            "jiro",
+            "goro",
             "provision: { on: phone, identity: holder }",
         ),
     );
     let (code, _, err) = validate_files(&project(), &[&f]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("jiro.yaml:9:38: unknown identity fixture `jiro`"),
+        err.contains("goro.yaml:9:38: unknown identity fixture `goro`"),
         "{err}"
     );
     assert!(err.contains("1 file(s) checked, 1 problem(s)"), "{err}");
@@ -138,8 +138,8 @@ fn unknown_carriers_in_profiles_and_lab_files_are_refused_with_suggestions() {
     );
     edit(
         &copy.path().join("devices/lab.yaml"),
-        "identities: [taro, hanako]",
-        "identities: [taro, hanako]\nunits:\n  - { serial: R5CT1, profile: hoshi-hx22b, carrier: softbnk }",
+        "identities: [taro, hanako, jiro, sakura]",
+        "identities: [taro, hanako, jiro, sakura]\nunits:\n  - { serial: R5CT1, profile: hoshi-hx22b, carrier: softbnk }",
     );
     let out = bin_at(copy.path()).arg("validate").output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
