@@ -69,6 +69,7 @@ pub fn header(
         }],
         models,
         phones: None,
+        selection: None,
         units: units
             .iter()
             .map(|(s, m, c)| UnitRecord {

@@ -24,14 +24,30 @@ pub fn suite_files(set: &SuiteSet) -> Vec<(String, PathBuf)> {
     files
 }
 
+/// The SHA-256 of every suite file of a set, by suite id, as a journal records them (a file that cannot
+/// be read says why instead).
+pub fn suite_digests(set: &SuiteSet) -> Vec<(String, String)> {
+    suite_files(set)
+        .into_iter()
+        .map(|(id, path)| {
+            let digest = std::fs::read(&path)
+                .map(|b| hex::encode(Sha256::digest(&b)))
+                .unwrap_or_else(|e| format!("unreadable ({e})"));
+            (id, digest)
+        })
+        .collect()
+}
+
 /// Creates `run_dir` (which must not exist yet), copies the suite files as run into `run_dir/suites/`,
-/// records the lab as surveyed ([`crate::lab::survey`]), and opens the journal with its header written.
+/// records the lab as surveyed ([`crate::lab::survey`]) and what the command selected (to continue the
+/// run with), and opens the journal with its header written.
 pub fn start_run(
     run_dir: &Path,
     run_id: &str,
     lab: &LabSurvey,
     set: &SuiteSet,
     profiles: &[Arc<DeviceProfile>],
+    selection: Option<serde_json::Value>,
 ) -> std::io::Result<JournalWriter> {
     std::fs::create_dir_all(run_dir.parent().unwrap_or(Path::new(".")))?;
     std::fs::create_dir(run_dir)?;
@@ -77,6 +93,7 @@ pub fn start_run(
         models: profiles.iter().map(|p| (**p).clone()).collect(),
         units: lab.units.clone(),
         phones: Some(lab.phones.clone()),
+        selection,
     };
     JournalWriter::create(&run_dir.join(FILE_NAME), &header)
 }

@@ -15,7 +15,7 @@ mod reader;
 mod record;
 mod writer;
 
-pub use header::{start_run, suite_files};
+pub use header::{start_run, suite_digests, suite_files};
 pub use reader::{Journal, JournalError, read_journal};
 pub use record::{
     CertRules, Entry, FORMAT, RunFooter, RunHeader, ScenarioEntry, StepEntry, SuiteRecord,

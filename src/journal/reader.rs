@@ -1,6 +1,7 @@
 //! Reading a journal back, tolerating a torn last line (a run killed mid-write).
 
 use super::record::{Entry, RunFooter, RunHeader, ScenarioEntry, StepEntry};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -79,8 +80,13 @@ impl Journal {
                 (Entry::Finished(f), _) => footer = Some(f),
             }
         }
-        // A parallel run journals executions as they finish; reports list them in plan order.
-        scenarios.sort_by_key(|s| s.index);
+        // A parallel run journals executions as they finish; reports list them in plan order. A rerun
+        // (`--rerun-failed`) appends an execution again with all its attempts: the last line stands.
+        let mut by_index: BTreeMap<usize, ScenarioEntry> = BTreeMap::new();
+        for s in scenarios {
+            by_index.insert(s.index, s);
+        }
+        let scenarios: Vec<ScenarioEntry> = by_index.into_values().collect();
         let header = header.ok_or_else(|| JournalError::Malformed {
             path: path.to_path_buf(),
             line: 1,

@@ -98,6 +98,10 @@ pub struct RunHeader {
     /// How the phone drivers reached the units ("in process", "ADB through the adb server at …").
     #[serde(default)]
     pub phones: Option<String>,
+    /// What the command selected (suites, models, lab file, …), as the CLI records it to resume the
+    /// run with the same selection. No secrets: a run's options name none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<serde_json::Value>,
 }
 
 /// A finished step.

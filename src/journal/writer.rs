@@ -30,7 +30,29 @@ impl JournalWriter {
             .create_new(true)
             .append(true)
             .open(path)?;
-        let mut w = JournalWriter {
+        let mut w = JournalWriter::over(file, path, header);
+        w.append(&Entry::Run(Box::new(header.clone())), true)?;
+        Ok(w)
+    }
+
+    /// Opens the journal of a run to continue it (`--resume`, `--rerun-failed`): a torn last line (a
+    /// run killed mid-write) is cut off, then lines are appended after the last whole one.
+    pub fn reopen(path: &Path, header: &RunHeader) -> std::io::Result<Self> {
+        let text = std::fs::read(path)?;
+        let whole = text
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let file = OpenOptions::new().append(true).open(path)?;
+        if whole < text.len() {
+            file.set_len(whole as u64)?;
+        }
+        Ok(JournalWriter::over(file, path, header))
+    }
+
+    fn over(file: File, path: &Path, header: &RunHeader) -> Self {
+        JournalWriter {
             file,
             path: path.to_path_buf(),
             run_id: header.run_id.clone(),
@@ -47,9 +69,7 @@ impl JournalWriter {
             current: Default::default(),
             scenarios: 0,
             error: None,
-        };
-        w.append(&Entry::Run(Box::new(header.clone())), true)?;
-        Ok(w)
+        }
     }
 
     /// The journal's path.

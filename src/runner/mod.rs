@@ -10,6 +10,7 @@ mod parallel;
 mod plan;
 mod quarantine;
 pub mod result;
+mod resume;
 mod select;
 mod setup;
 mod shared;
@@ -18,6 +19,7 @@ pub use checks::wrong_pin;
 pub use exec::describe;
 pub use parallel::Parallel;
 pub use plan::{Binding, Pools, SkipReason, bind, pools};
+pub use resume::{ExecKey, Resume};
 pub use select::{Selection, plan_jobs};
 pub use shared::LabCell;
 
@@ -85,6 +87,8 @@ pub struct RunOptions {
     /// Run executions concurrently on the schedule device time gives (`None`: one after the other, in
     /// plan order).
     pub parallel: Option<parallel::Parallel>,
+    /// A continued run: which executions stand, which run again after their earlier attempts.
+    pub resume: Option<Resume>,
 }
 
 impl Default for RunOptions {
@@ -93,6 +97,7 @@ impl Default for RunOptions {
             retries: 0,
             unit_return_timeout: std::time::Duration::from_secs(60),
             parallel: None,
+            resume: None,
         }
     }
 }
@@ -157,6 +162,9 @@ impl<'l> Runner<'l> {
                 .as_ref()
                 .ok()
                 .and_then(|b| b.subject.as_ref().map(|u| u.serial.clone()));
+            if self.kept(&ExecKey::new(&job.full_id, &job.model.id, unit.as_deref())) {
+                continue;
+            }
             reporter.event(&RunEvent::ScenarioStarted {
                 index: i + 1,
                 total,
@@ -208,9 +216,23 @@ impl<'l> Runner<'l> {
             .blocks(b.phones.values().map(|u| &u.serial))
     }
 
+    /// True when a continued run keeps this execution's result.
+    fn kept(&self, key: &ExecKey) -> bool {
+        self.options.resume.as_ref().is_some_and(|r| r.keeps(key))
+    }
+
     fn execute(&self, job: &Job, b: Binding, sink: &mut StepSink<'_>) -> ScenarioResult {
-        let mut attempts = Vec::new();
-        for n in 1..=(1 + self.options.retries) {
+        let unit = b.subject.as_ref().map(|u| u.serial.as_str());
+        let key = ExecKey::new(&job.full_id, &job.model.id, unit);
+        // A rerun continues the execution's attempts.
+        let mut attempts: Vec<Attempt> = self
+            .options
+            .resume
+            .as_ref()
+            .map(|r| r.prior(&key).to_vec())
+            .unwrap_or_default();
+        let first = attempts.len() as u32 + 1;
+        for n in first..=(first + self.options.retries) {
             let mut a = self.attempt(job, &b, n, sink);
             let done = a.status == AttemptStatus::Passed;
             let lost = self.check_units(job, &b, &mut a);

@@ -88,7 +88,16 @@ impl Runner<'_> {
         let mut demands = Vec::new();
         let mut roles = Vec::new();
         let mut bound = Vec::new();
+        // A continued run leaves out what stands.
+        let kept = |job: &Job, b: &Result<Binding, SkipReason>| {
+            let unit = b.as_ref().ok().and_then(unit_of);
+            self.kept(&super::ExecKey::new(&job.full_id, &job.model.id, unit))
+        };
+        let kept: Vec<bool> = planned.iter().map(|(j, b)| kept(j, b)).collect();
         for (i, (job, b)) in planned.iter().enumerate() {
+            if kept[i] {
+                continue;
+            }
             if let Ok(b) = b {
                 let pools = pools(&job.scenario, &units, &identities);
                 demands.push(demand_of(job, b, &pools, &p.timing));
@@ -141,6 +150,9 @@ impl Runner<'_> {
         let mut results: Vec<Option<ScenarioResult>> = vec![None; total];
         // Executions that cannot run are reported first, in plan order.
         for (i, (job, b)) in planned.iter().enumerate() {
+            if kept[i] {
+                continue;
+            }
             if let Err(reason) = b {
                 let r = skipped(job, reason.clone());
                 finished(reporter, i, total, job, None, &r);
@@ -241,7 +253,9 @@ impl Runner<'_> {
             scenarios: results
                 .into_iter()
                 .zip(&planned)
-                .map(|(r, (job, b))| {
+                .zip(&kept)
+                .filter(|(_, k)| !**k)
+                .map(|((r, (job, b)), _)| {
                     r.unwrap_or_else(|| match b {
                         Ok(b) => crashed(job, b, "the execution never finished"),
                         Err(reason) => skipped(job, reason.clone()),

@@ -5,13 +5,11 @@ use mynacert::carrier::Carriers;
 use mynacert::lab::profiles::load_profiles_from;
 use mynacert::lab::{LabFile, LabSpec, OpenLab, check_units, load_identities, open_lab};
 use mynacert::profile::DeviceProfile;
-use mynacert::report::verdict::{ModelVerdict, Verdict, exit_code};
-use mynacert::report::{ConsoleReporter, new_run_id, render_table};
-use mynacert::runner::{Job, RunOptions, Runner, Selection, plan_jobs};
+use mynacert::report::verdict::{ModelVerdict, Verdict};
+use mynacert::runner::{Job, Selection, plan_jobs};
 use mynacert::scenario::{
     LoadError, LoadErrors, SuiteSet, ValidationContext, load_paths, render_list,
 };
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
@@ -286,8 +284,12 @@ pub fn lab_spec(root: &Path, loaded: &LoadedLab, args: &RunArgs) -> LabSpec {
 
 /// Loads suites, profiles, the lab (through the harness's lab factory, with the simulator for a virtual
 /// lab file), and plans jobs.
-pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
-    let Selected { set, loaded, jobs } = select(root, &args.select)?;
+pub fn prepare(
+    root: &Path,
+    selection: &super::SelectArgs,
+    args: &RunArgs,
+) -> Result<Prepared, CliError> {
+    let Selected { set, loaded, jobs } = select(root, selection)?;
     let spec = lab_spec(root, &loaded, args);
     let lab = open_lab(&spec, Some(mynacert_sim::factory)).map_err(CliError::from)?;
     Ok(Prepared {
@@ -297,84 +299,6 @@ pub fn prepare(root: &Path, args: &RunArgs) -> Result<Prepared, CliError> {
         jobs,
         file: loaded.file,
     })
-}
-
-/// `mynacert run`: journal every finished step and scenario into `<out>/<run-id>/journal.jsonl`, then
-/// build every report from that journal.
-pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
-    let prepared = prepare(root, args)?;
-    let Prepared {
-        set,
-        profiles,
-        lab: mut opened,
-        jobs,
-        file: loaded_file,
-    } = prepared;
-    let out = if args.out.is_absolute() {
-        args.out.clone()
-    } else {
-        root.join(&args.out)
-    };
-    let run_dir = out.join(new_run_id());
-    let run_id = run_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let survey = mynacert::lab::survey::survey(opened.lab.as_mut());
-    let mut journal = mynacert::journal::start_run(&run_dir, &run_id, &survey, &set, &profiles)
-        .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
-    eprintln!("run directory: {}", run_dir.display());
-    for p in &opened.paths {
-        eprintln!("{p}");
-    }
-    let parallel = if args.sequential {
-        None
-    } else {
-        Some(mynacert::runner::Parallel {
-            timing: mynacert::schedule::load_timing(root)
-                .map_err(|e| CliError::Invalid(e.to_string()))?,
-            operators: args.resources.operators,
-            readers: args.resources.readers(&loaded_file),
-        })
-    };
-    let progress = !args.no_progress && std::io::stderr().is_terminal();
-    let mut reporter = ConsoleReporter::new(progress, args.verbose);
-    {
-        let mut runner = Runner::new(
-            opened.lab.as_mut(),
-            opened.flows.clone(),
-            RunOptions {
-                retries: args.retries,
-                unit_return_timeout: std::time::Duration::from_secs(args.unit_return_timeout),
-                parallel,
-            },
-        );
-        let mut fanout = mynacert::journal::Fanout(vec![&mut reporter, &mut journal]);
-        runner.run(&jobs, &mut fanout);
-    }
-    drop(reporter);
-    // The lab's served phones and cards go with it (an adb server forgets the phones first).
-    drop(opened);
-    if let Some(e) = journal.error() {
-        return Err(CliError::Infra(format!("journal incomplete: {e}")));
-    }
-    journal
-        .finish()
-        .map_err(|e| CliError::Infra(format!("cannot finish the journal: {e}")))?;
-    let j =
-        mynacert::journal::read_journal(&run_dir).map_err(|e| CliError::Infra(e.to_string()))?;
-    let (report, files) = mynacert::report::write_reports(&run_dir, &j).map_err(|e| {
-        CliError::Infra(format!(
-            "cannot write reports in {}: {e}",
-            run_dir.display()
-        ))
-    })?;
-    let v = &report.verdicts;
-    println!("\n{}", render_table(v));
-    println!("results: {}", files.results.display());
-    let code = exit_code(&report.scenarios, v);
-    println!("exit {code}: {}", exit_summary(code, v));
-    Ok(code)
 }
 
 /// The last line of a run: what the exit code means, and how many certification verdicts are the ones

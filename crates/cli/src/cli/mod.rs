@@ -8,6 +8,7 @@ pub mod phones;
 mod plan;
 pub mod reader;
 pub mod results;
+mod run;
 pub mod serve;
 mod serve_control;
 mod validate;
@@ -65,7 +66,7 @@ pub enum Command {
 }
 
 /// What to run, and where: the lab, the models, the scenarios (shared by `run` and `plan`).
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct SelectArgs {
     /// Lab inventory file.
     #[arg(long, default_value = "devices/lab.yaml")]
@@ -112,6 +113,14 @@ pub struct RunArgs {
     /// `mynacert plan` shows).
     #[arg(long)]
     pub sequential: bool,
+    /// Continue the run in RUN_DIR that was killed: executions with a final result in its journal stand,
+    /// the rest run, with the run's own selection (its suites must be unchanged); one report at the end.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with = "rerun_failed")]
+    pub resume: Option<PathBuf>,
+    /// Run the failed and errored executions of RUN_DIR again, as new attempts of the same run (every
+    /// attempt kept; a pass after a failure is flaky).
+    #[arg(long, value_name = "RUN_DIR")]
+    pub rerun_failed: Option<PathBuf>,
     /// Extra attempts for a failing scenario; every attempt is recorded and a pass after a failure is flaky.
     #[arg(long, default_value_t = 0)]
     pub retries: u32,
@@ -149,7 +158,7 @@ pub fn main() -> i32 {
         .try_init();
     let root = commands::project_root(cli.root.as_deref());
     let r = match cli.command {
-        Command::Run(args) => commands::run(&root, &args),
+        Command::Run(args) => run::run(&root, &args),
         Command::Plan(args) => plan::plan(&root, &args),
         Command::Validate { paths } => validate::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),

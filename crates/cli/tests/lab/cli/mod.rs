@@ -207,5 +207,6 @@ pub(super) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+mod resume;
 mod run;
 mod validate;
