@@ -70,6 +70,8 @@ pub fn header(
         models,
         phones: None,
         selection: None,
+        partition: None,
+        merged_from: vec![],
         units: units
             .iter()
             .map(|(s, m, c)| UnitRecord {

@@ -24,6 +24,15 @@ pub fn suite_files(set: &SuiteSet) -> Vec<(String, PathBuf)> {
     files
 }
 
+/// What a run's command asked for, recorded in its header.
+#[derive(Debug, Clone, Default)]
+pub struct RunMeta {
+    /// The selection, as the CLI records it to continue the run with.
+    pub selection: Option<serde_json::Value>,
+    /// The part of the run (`--partition K/N`).
+    pub partition: Option<crate::runner::Partition>,
+}
+
 /// The SHA-256 of every suite file of a set, by suite id, as a journal records them (a file that cannot
 /// be read says why instead).
 pub fn suite_digests(set: &SuiteSet) -> Vec<(String, String)> {
@@ -47,7 +56,7 @@ pub fn start_run(
     lab: &LabSurvey,
     set: &SuiteSet,
     profiles: &[Arc<DeviceProfile>],
-    selection: Option<serde_json::Value>,
+    meta: RunMeta,
 ) -> std::io::Result<JournalWriter> {
     std::fs::create_dir_all(run_dir.parent().unwrap_or(Path::new(".")))?;
     std::fs::create_dir(run_dir)?;
@@ -93,7 +102,9 @@ pub fn start_run(
         models: profiles.iter().map(|p| (**p).clone()).collect(),
         units: lab.units.clone(),
         phones: Some(lab.phones.clone()),
-        selection,
+        selection: meta.selection,
+        partition: meta.partition,
+        merged_from: vec![],
     };
     JournalWriter::create(&run_dir.join(FILE_NAME), &header)
 }

@@ -11,11 +11,13 @@
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixture;
 mod header;
+mod merge;
 mod reader;
 mod record;
 mod writer;
 
-pub use header::{start_run, suite_digests, suite_files};
+pub use header::{RunMeta, start_run, suite_digests, suite_files};
+pub use merge::{MergeError, merge};
 pub use reader::{Journal, JournalError, read_journal};
 pub use record::{
     CertRules, Entry, FORMAT, RunFooter, RunHeader, ScenarioEntry, StepEntry, SuiteRecord,

@@ -102,6 +102,12 @@ pub struct RunHeader {
     /// run with the same selection. No secrets: a run's options name none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<serde_json::Value>,
+    /// The part of the run this directory holds (`--partition K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<crate::runner::Partition>,
+    /// The run directories `mynacert merge` joined into this one (their run ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
 }
 
 /// A finished step.

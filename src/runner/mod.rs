@@ -7,6 +7,7 @@ mod dispatch;
 mod evidence;
 mod exec;
 mod parallel;
+mod partition;
 mod plan;
 mod quarantine;
 pub mod result;
@@ -18,6 +19,7 @@ mod shared;
 pub use checks::wrong_pin;
 pub use exec::describe;
 pub use parallel::Parallel;
+pub use partition::{Partition, assign as partition_of};
 pub use plan::{Binding, Pools, SkipReason, bind, pools};
 pub use resume::{ExecKey, Resume};
 pub use select::{Selection, plan_jobs};
@@ -89,6 +91,8 @@ pub struct RunOptions {
     pub parallel: Option<parallel::Parallel>,
     /// A continued run: which executions stand, which run again after their earlier attempts.
     pub resume: Option<Resume>,
+    /// Only this part of the run (CI partitions).
+    pub partition: Option<Partition>,
 }
 
 impl Default for RunOptions {
@@ -98,6 +102,7 @@ impl Default for RunOptions {
             unit_return_timeout: std::time::Duration::from_secs(60),
             parallel: None,
             resume: None,
+            partition: None,
         }
     }
 }
@@ -144,16 +149,10 @@ impl<'l> Runner<'l> {
         if let Some(p) = self.options.parallel.clone() {
             return self.run_parallel(jobs, &p, reporter);
         }
-        // Expand jobs into executions (one per subject unit), or skips.
         let units = self.lab.with(|l| l.units().to_vec());
         let identities = self.lab.with(|l| l.identities().to_vec());
-        let mut planned: Vec<(Job, Result<Binding, SkipReason>)> = Vec::new();
-        for job in jobs {
-            match bind(&job.scenario, &job.model, &units, &identities) {
-                Ok(bs) => planned.extend(bs.into_iter().map(|b| (job.clone(), Ok(b)))),
-                Err(reason) => planned.push((job.clone(), Err(reason))),
-            }
-        }
+        let planned = executions(jobs, &units, &identities);
+        let outside = self.outside(&planned);
         let total = planned.len();
         reporter.event(&RunEvent::Started { total });
         let mut scenarios = Vec::with_capacity(total);
@@ -162,7 +161,7 @@ impl<'l> Runner<'l> {
                 .as_ref()
                 .ok()
                 .and_then(|b| b.subject.as_ref().map(|u| u.serial.clone()));
-            if self.kept(&ExecKey::new(&job.full_id, &job.model.id, unit.as_deref())) {
+            if outside[i] {
                 continue;
             }
             reporter.event(&RunEvent::ScenarioStarted {
@@ -216,9 +215,28 @@ impl<'l> Runner<'l> {
             .blocks(b.phones.values().map(|u| &u.serial))
     }
 
-    /// True when a continued run keeps this execution's result.
-    fn kept(&self, key: &ExecKey) -> bool {
-        self.options.resume.as_ref().is_some_and(|r| r.keeps(key))
+    /// For each execution: true when this run leaves it out — a continued run keeps its result, or it
+    /// belongs to another partition.
+    fn outside(&self, planned: &[(Job, Result<Binding, SkipReason>)]) -> Vec<bool> {
+        let owners: Vec<(Option<&str>, &str)> = planned
+            .iter()
+            .map(|(job, b)| (subject_of(b), job.model.id.as_str()))
+            .collect();
+        let parts = self
+            .options
+            .partition
+            .map(|p| (p.k, partition::assign(&owners, p.n)));
+        planned
+            .iter()
+            .enumerate()
+            .map(|(i, (job, b))| {
+                let kept = self.options.resume.as_ref().is_some_and(|r| {
+                    r.keeps(&ExecKey::new(&job.full_id, &job.model.id, subject_of(b)))
+                });
+                let other_part = parts.as_ref().is_some_and(|(k, of)| of[i] != *k);
+                kept || other_part
+            })
+            .collect()
     }
 
     fn execute(&self, job: &Job, b: Binding, sink: &mut StepSink<'_>) -> ScenarioResult {
@@ -402,6 +420,30 @@ impl<'l> Runner<'l> {
             reason,
         }
     }
+}
+
+/// A run's executions in plan order: each job bound once per subject unit (carrier variants), or why
+/// it cannot run.
+pub fn executions(
+    jobs: &[Job],
+    units: &[crate::lab::UnitInfo],
+    identities: &[crate::identity::Identity],
+) -> Vec<(Job, Result<Binding, SkipReason>)> {
+    let mut planned = Vec::new();
+    for job in jobs {
+        match bind(&job.scenario, &job.model, units, identities) {
+            Ok(bs) => planned.extend(bs.into_iter().map(|b| (job.clone(), Ok(b)))),
+            Err(reason) => planned.push((job.clone(), Err(reason))),
+        }
+    }
+    planned
+}
+
+/// The subject unit of a binding, if it has one.
+fn subject_of(b: &Result<Binding, SkipReason>) -> Option<&str> {
+    b.as_ref()
+        .ok()
+        .and_then(|b| b.subject.as_ref().map(|u| u.serial.as_str()))
 }
 
 /// Reports finished setup or clean-up steps.

@@ -6,9 +6,7 @@
 
 use super::dispatch::Dispatch;
 use super::result::{Attempt, AttemptStatus, Phase, ScenarioResult, ScenarioStatus, StepRecord};
-use super::{
-    Binding, Job, RunEvent, RunOutput, Runner, SkipReason, bind, pools, skipped, skipped_on,
-};
+use super::{Binding, Job, RunEvent, RunOutput, Runner, SkipReason, pools, skipped, skipped_on};
 use crate::lab::UnitInfo;
 use crate::schedule::plan::demand_of;
 use crate::schedule::{Capacity, schedule};
@@ -78,22 +76,12 @@ impl Runner<'_> {
         let units = self.lab.with(|l| l.units().to_vec());
         let identities = self.lab.with(|l| l.identities().to_vec());
         // 1. Bind and price every execution.
-        let mut planned: Vec<(Job, Result<Binding, SkipReason>)> = Vec::new();
-        for job in jobs {
-            match bind(&job.scenario, &job.model, &units, &identities) {
-                Ok(bs) => planned.extend(bs.into_iter().map(|b| (job.clone(), Ok(b)))),
-                Err(reason) => planned.push((job.clone(), Err(reason))),
-            }
-        }
+        let mut planned = super::executions(jobs, &units, &identities);
         let mut demands = Vec::new();
         let mut roles = Vec::new();
         let mut bound = Vec::new();
-        // A continued run leaves out what stands.
-        let kept = |job: &Job, b: &Result<Binding, SkipReason>| {
-            let unit = b.as_ref().ok().and_then(unit_of);
-            self.kept(&super::ExecKey::new(&job.full_id, &job.model.id, unit))
-        };
-        let kept: Vec<bool> = planned.iter().map(|(j, b)| kept(j, b)).collect();
+        // A continued run leaves out what stands, a partition what is another's.
+        let kept = self.outside(&planned);
         for (i, (job, b)) in planned.iter().enumerate() {
             if kept[i] {
                 continue;

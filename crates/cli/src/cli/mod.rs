@@ -47,6 +47,8 @@ pub enum Command {
     },
     /// Rebuild results.json, junit.xml and report.html of a run from its journal.
     Report(results::ReportArgs),
+    /// Join the run directories of a partitioned run (`run --partition K/N`) into one, with one report.
+    Merge(results::MergeArgs),
     /// Make a lab signing key pair (P-256 ECDSA).
     Keygen(results::KeygenArgs),
     /// Signed result bundles.
@@ -90,6 +92,10 @@ pub struct SelectArgs {
     /// Model profiles outside `devices/models/`: a profile file or a directory of them; repeatable.
     #[arg(long = "devices", value_name = "PATH")]
     pub devices: Vec<PathBuf>,
+    /// Only part K of N of the run, split by unit (CI matrices: each host runs its part, then `mynacert
+    /// merge` joins the run directories).
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<mynacert::runner::Partition>,
 }
 
 /// The lab's shared capacities the scheduler plans with.
@@ -163,6 +169,7 @@ pub fn main() -> i32 {
         Command::Validate { paths } => validate::validate(&root, &paths),
         Command::List { paths } => commands::list(&root, &paths),
         Command::Report(a) => results::report(&a),
+        Command::Merge(a) => results::merge(&a),
         Command::Keygen(a) => results::keygen(&a),
         Command::Bundle(c) => results::bundle_cmd(&c),
         Command::DeviceList(c) => results::device_list(&c),

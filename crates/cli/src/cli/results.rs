@@ -94,8 +94,40 @@ fn invalid(e: impl std::fmt::Display) -> CliError {
 
 /// `mynacert report RUN_DIR`: rebuilds every report from the journal alone.
 pub fn report(args: &ReportArgs) -> Result<i32, CliError> {
-    let j = mynacert::journal::read_journal(&args.run_dir).map_err(invalid)?;
-    let (report, files) = write_reports(&args.run_dir, &j).map_err(infra)?;
+    report_dir(&args.run_dir)
+}
+
+/// `mynacert merge RUN_DIR… --out DIR`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The run directories of every partition.
+    #[arg(required = true)]
+    pub run_dirs: Vec<PathBuf>,
+    /// Where the merged run directory goes.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+}
+
+/// `mynacert merge`: checks the parts, writes the merged run directory, reports it.
+pub fn merge(args: &MergeArgs) -> Result<i32, CliError> {
+    let mut parts = Vec::new();
+    for d in &args.run_dirs {
+        let j = mynacert::journal::read_journal(d).map_err(invalid)?;
+        parts.push((d.clone(), j));
+    }
+    let id = mynacert::report::new_run_id();
+    let dir = mynacert::journal::merge(&parts, &args.out, &id).map_err(|e| match e {
+        mynacert::journal::MergeError::Io { .. } => infra(e),
+        _ => invalid(e),
+    })?;
+    eprintln!("merged {} partition(s) into {}", parts.len(), dir.display());
+    report_dir(&dir)
+}
+
+/// Writes a run directory's reports from its journal, prints the verdict table; the run's exit code.
+fn report_dir(run_dir: &Path) -> Result<i32, CliError> {
+    let j = mynacert::journal::read_journal(run_dir).map_err(invalid)?;
+    let (report, files) = write_reports(run_dir, &j).map_err(infra)?;
     if j.interrupted() {
         eprintln!(
             "warning: the run was interrupted; reporting the {} scenario(s) that finished{}",

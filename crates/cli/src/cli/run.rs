@@ -77,11 +77,15 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let record = serde_json::to_value(&selection).ok();
-            let journal = mynacert::journal::start_run(
-                &run_dir, &run_id, &survey, &set, &profiles, record,
-            )
-            .map_err(|e| CliError::Infra(format!("cannot start {}: {e}", run_dir.display())))?;
+            let meta = mynacert::journal::RunMeta {
+                selection: serde_json::to_value(&selection).ok(),
+                partition: selection.partition,
+            };
+            let journal =
+                mynacert::journal::start_run(&run_dir, &run_id, &survey, &set, &profiles, meta)
+                    .map_err(|e| {
+                        CliError::Infra(format!("cannot start {}: {e}", run_dir.display()))
+                    })?;
             (run_dir, journal, None)
         }
     };
@@ -110,6 +114,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
                 unit_return_timeout: std::time::Duration::from_secs(args.unit_return_timeout),
                 parallel,
                 resume,
+                partition: selection.partition,
             },
         );
         let mut fanout = mynacert::journal::Fanout(vec![&mut reporter, &mut journal]);

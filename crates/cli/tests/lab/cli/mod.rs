@@ -207,6 +207,7 @@ pub(super) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+mod partition;
 mod resume;
 mod run;
 mod validate;
