@@ -166,10 +166,25 @@ impl DirectConnection {
             if let Some(m) = self.decoder.next_message().map_err(|e| self.proto(e))? {
                 return Ok(m);
             }
-            let n = self
-                .stream
-                .read(&mut self.buf)
-                .map_err(|e| io_err(&self.unit, e, "read", timeout))?;
+            // A step's or scenario's deadline shortens the wait: a hung unit ends the step.
+            let (wait, capped) = mynacert_wire::deadline::cap(timeout);
+            if capped {
+                self.stream
+                    .set_read_timeout(Some(wait))
+                    .map_err(|e| io_err(&self.unit, e, "set timeout", wait))?;
+            }
+            let read = self.stream.read(&mut self.buf);
+            if capped {
+                let _ = self.stream.set_read_timeout(Some(timeout));
+            }
+            let n = read.map_err(|e| {
+                let what = if capped {
+                    "read before the step's timeout"
+                } else {
+                    "read"
+                };
+                io_err(&self.unit, e, what, wait)
+            })?;
             if n == 0 {
                 return Err(TransportError::Disconnected {
                     unit: self.unit.clone(),

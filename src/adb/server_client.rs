@@ -4,7 +4,7 @@
 
 use super::shell_v2;
 use crate::transport::{ShellOutput, TransportError};
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, SocketAddrV4, TcpStream};
 use std::time::Duration;
 
@@ -111,7 +111,9 @@ pub fn server_shell_delivery(
     let mut s = TcpStream::connect_timeout(&SocketAddr::V4(server), timeout)
         .map_err(|e| before(server_io(serial, "connect", e)))?;
     let _ = s.set_nodelay(true);
-    let _ = s.set_read_timeout(Some(timeout.max(Duration::from_secs(30))));
+    // A step's or scenario's deadline shortens the wait: a hung unit ends the step.
+    let (wait, capped) = mynacert_wire::deadline::cap(timeout.max(Duration::from_secs(30)));
+    let _ = s.set_read_timeout(Some(wait));
     let transport = format!("host:transport:{serial}");
     s.write_all(format!("{:04x}{transport}", transport.len()).as_bytes())
         .map_err(|e| before(server_io(serial, "write", e)))?;
@@ -126,6 +128,17 @@ pub fn server_shell_delivery(
         let n = match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
+            Err(e) if capped && matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Err(ShellFailure {
+                    delivered: true,
+                    error: TransportError::Timeout {
+                        unit: serial.to_string(),
+                        millis: wait.as_millis() as u64,
+                        // Never the command: it may type a PIN.
+                        what: "a shell command before the step's timeout".into(),
+                    },
+                });
+            }
             Err(e) => {
                 return Err(ShellFailure {
                     delivered: true,

@@ -91,6 +91,8 @@ pub struct RunOptions {
     pub parallel: Option<parallel::Parallel>,
     /// A continued run: which executions stand, which run again after their earlier attempts.
     pub resume: Option<Resume>,
+    /// Step and scenario timeouts where a scenario names none (the certification profile's).
+    pub timeouts: crate::scenario::model::Timeouts,
     /// Only this part of the run (CI partitions).
     pub partition: Option<Partition>,
 }
@@ -103,6 +105,7 @@ impl Default for RunOptions {
             parallel: None,
             resume: None,
             partition: None,
+            timeouts: Default::default(),
         }
     }
 }
@@ -291,7 +294,9 @@ impl<'l> Runner<'l> {
         let mut lost = false;
         for serial in quarantine::dropped_units(a, &serials) {
             let timeout = self.options.unit_return_timeout;
-            let back = quarantine::wait_for_unit(&self.lab, &serial, timeout);
+            let back = under(Some(Instant::now() + timeout), || {
+                quarantine::wait_for_unit(&self.lab, &serial, timeout)
+            });
             let note = if back {
                 format!("unit {serial} disconnected mid-scenario and came back")
             } else {
@@ -352,7 +357,14 @@ impl<'l> Runner<'l> {
                 };
             }
         };
-        let prepared = setup::prepare(&mut ctx, &job.scenario, &mut setup);
+        // Timeouts: the scenario's own, else the certification profile's.
+        let limits = job.scenario.timeout.or(self.options.timeouts);
+        let step_limit = limits.step.map(|s| s.duration());
+        let scenario_end = limits.scenario.map(|s| t0 + s.duration());
+        let step_end = || sooner(step_limit.map(|l| Instant::now() + l), scenario_end);
+        let prepared = under(scenario_end, || {
+            setup::prepare(&mut ctx, &job.scenario, &mut setup)
+        });
         emit(sink, number, Phase::Setup, &setup);
         if !prepared {
             status = AttemptStatus::Error;
@@ -365,8 +377,20 @@ impl<'l> Runner<'l> {
                     continue;
                 }
                 let t = Instant::now();
-                let (mut r, mut evidence) = exec::run_step(&mut ctx, &step.value);
-                evidence::capture_on_failure(&mut ctx, &step.value, &mut r, &mut evidence);
+                let (mut r, mut evidence) = match (scenario_end, limits.scenario) {
+                    (Some(end), Some(limit)) if t >= end => (
+                        Err(StepFail::Infra(format!(
+                            "scenario timeout: its {} s were up before this step",
+                            limit.0
+                        ))),
+                        Evidence::default(),
+                    ),
+                    _ => under(step_end(), || exec::run_step(&mut ctx, &step.value)),
+                };
+                // Evidence of a failure gets time of its own (the step's may be spent).
+                under(step_limit.map(|l| Instant::now() + l), || {
+                    evidence::capture_on_failure(&mut ctx, &step.value, &mut r, &mut evidence)
+                });
                 let rec = to_record(i + 1, name, t, r, evidence);
                 match rec.status {
                     StepStatus::Failed => {
@@ -404,7 +428,10 @@ impl<'l> Runner<'l> {
                 rules_broken.extend(r);
             }
         }
-        setup::cleanup(&mut ctx, &mut cleanup);
+        // Clean-up runs whatever happened, with a step's time of its own.
+        under(step_limit.map(|l| Instant::now() + l), || {
+            setup::cleanup(&mut ctx, &mut cleanup)
+        });
         emit(sink, number, Phase::Cleanup, &cleanup);
         rules_broken.sort();
         rules_broken.dedup();
@@ -515,6 +542,21 @@ fn skipped(job: &Job, reason: SkipReason) -> ScenarioResult {
         skip_reason: Some(reason.to_string()),
         skip_kind: Some(reason.kind()),
         status: ScenarioStatus::Skipped,
+    }
+}
+
+/// Runs `f` with this thread's deadline at `at` (transports wait no longer), if there is one.
+fn under<R>(at: Option<Instant>, f: impl FnOnce() -> R) -> R {
+    match at {
+        Some(at) => mynacert_wire::deadline::within(at, f),
+        None => f(),
+    }
+}
+
+fn sooner(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -142,6 +142,7 @@ mod tests {
             profile: Some((
                 PathBuf::from("suites/certification.yaml"),
                 CertificationProfile {
+                    timeouts: Default::default(),
                     profile: "p".into(),
                     version: "v1".into(),
                     mandatory: vec!["s/a".into()],

@@ -54,7 +54,54 @@ pub struct Scenario {
     /// Per phone role: the state the runner brings the unit to before the first step.
     #[serde(default)]
     pub preconditions: BTreeMap<String, Precondition>,
+    /// How long a step and the whole scenario may take (default: the certification profile's).
+    #[serde(default)]
+    pub timeout: Timeouts,
     pub steps: Vec<Spanned<Step>>,
+}
+
+/// How long a step and a whole scenario may take, in seconds. A unit or reader that holds a step up past
+/// it makes the step an infrastructure error naming it; the unit is checked and quarantined if gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Seconds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<Seconds>,
+}
+
+impl Timeouts {
+    /// These, with `defaults` where these say nothing.
+    pub fn or(self, defaults: Timeouts) -> Timeouts {
+        Timeouts {
+            step: self.step.or(defaults.step),
+            scenario: self.scenario.or(defaults.scenario),
+        }
+    }
+}
+
+/// A positive, finite number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Seconds(pub f64);
+
+impl Seconds {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v.is_finite() && v > 0.0 && v < 1e9 {
+            Ok(Seconds(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "a timeout is a positive number of seconds, e.g. `step: 120`; not {v}"
+            )))
+        }
+    }
 }
 
 /// What a role is.
@@ -387,6 +434,9 @@ pub struct CertificationProfile {
     /// Units per carrier variant that must pass each mandatory scenario.
     #[serde(default = "one")]
     pub required_units: u32,
+    /// Default step and scenario timeouts (a scenario's own `timeout:` overrides them).
+    #[serde(default)]
+    pub timeouts: Timeouts,
 }
 
 impl CertificationProfile {

@@ -501,3 +501,28 @@ fn an_empty_list_of_known_fixtures_refuses_every_fixture() {
         "{e}"
     );
 }
+
+#[test]
+fn a_scenario_timeout_is_read_and_a_bad_one_is_refused_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.yaml");
+    let with = |t: &str| {
+        suite(STD_ROLES, "").replace("    steps:\n", &format!("    timeout: {t}\n    steps:\n"))
+    };
+    std::fs::write(&path, with("{ step: 90, scenario: 1800 }")).unwrap();
+    let s = load_suite(&path).unwrap();
+    let t = s.suite.scenarios[0].timeout;
+    assert_eq!(t.step.map(|s| s.0), Some(90.0));
+    assert_eq!(t.scenario.map(|s| s.0), Some(1800.0));
+    std::fs::write(&path, with("{ step: -5 }")).unwrap();
+    let e = load_suite(&path).unwrap_err();
+    assert!(
+        e.message.contains("positive number of seconds"),
+        "{}",
+        e.message
+    );
+    assert_eq!((e.line, e.column), (10, 22), "{e}");
+    std::fs::write(&path, with("{ stpe: 5 }")).unwrap();
+    let e = load_suite(&path).unwrap_err();
+    assert!(e.message.contains("stpe"), "{}", e.message);
+}

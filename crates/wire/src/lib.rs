@@ -7,6 +7,7 @@
 pub mod adb;
 pub mod apdu;
 pub mod control;
+pub mod deadline;
 pub mod identity;
 pub mod jpki;
 pub mod lab;

@@ -115,6 +115,11 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
                 parallel,
                 resume,
                 partition: selection.partition,
+                timeouts: set
+                    .profile
+                    .as_ref()
+                    .map(|(_, p)| p.timeouts)
+                    .unwrap_or_default(),
             },
         );
         let mut fanout = mynacert::journal::Fanout(vec![&mut reporter, &mut journal]);

@@ -22,4 +22,5 @@ mod pcsc_offline;
 mod phone;
 mod plan;
 mod report;
+mod timeout;
 mod virtual_lab;

@@ -93,6 +93,17 @@ impl ServedFleet {
             .collect()
     }
 
+    /// Hangs one phone (`true`) or thaws it: see [`ServedPhone::freeze`]. False when it is not served.
+    pub fn freeze(&self, serial: &str, frozen: bool) -> bool {
+        match self.phones.get(serial) {
+            Some(p) => {
+                p.freeze(frozen);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Unplugs one phone (its adbd stops listening and drops its connections).
     pub fn unplug(&mut self, serial: &str) -> bool {
         match self.phones.get_mut(serial) {

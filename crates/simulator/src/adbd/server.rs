@@ -44,6 +44,8 @@ struct Shared {
     config: AdbdConfig,
     factory: ShellFactory,
     stop: AtomicBool,
+    /// Hung: connections stay open and nothing is answered (a frozen phone).
+    frozen: AtomicBool,
     booting_until: Mutex<Option<Instant>>,
     conns: Mutex<Vec<(u64, TcpStream)>>,
     next_conn: AtomicU64,
@@ -113,6 +115,7 @@ impl ServedPhone {
             config,
             factory,
             stop: AtomicBool::new(false),
+            frozen: AtomicBool::new(false),
             booting_until: Mutex::new(None),
             conns: Mutex::new(Vec::new()),
             next_conn: AtomicU64::new(1),
@@ -142,6 +145,12 @@ impl ServedPhone {
     /// Connections currently open.
     pub fn connections(&self) -> usize {
         self.shared.conns.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// Hangs the phone (`true`): it keeps its connections and accepts new ones, reads what the host
+    /// sends and answers nothing, until thawed (`false`).
+    pub fn freeze(&self, frozen: bool) {
+        self.shared.frozen.store(frozen, Ordering::SeqCst);
     }
 
     /// Unplugs the phone: stops listening (connections are refused) and drops every connection.
@@ -239,6 +248,10 @@ fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        // A hung phone reads and never answers.
+        while shared.frozen.load(Ordering::SeqCst) && !shared.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         out.clear();
         let flow = conn.on_bytes(&buf[..n], &mut services, &mut out);
         if flow == Ok(Flow::Disconnect) {
