@@ -138,6 +138,7 @@ pub fn attempt(number: u32, status: AttemptStatus, rules: &[Rule], evidence: Evi
     };
     steps.push(last);
     Attempt {
+        device: None,
         number,
         status,
         started: "2026-11-20T10:00:01Z".into(),

@@ -67,6 +67,7 @@ impl LabFile {
             units: self.units.clone(),
             reference_model: self.reference_model.clone(),
             reference_units: self.reference_units,
+            ..Default::default()
         }
     }
 

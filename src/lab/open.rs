@@ -46,6 +46,21 @@ pub struct LabSpec {
     pub adb_port_base: u16,
     /// How long a unit may take to come back after a reboot or reset.
     pub boot_timeout: Duration,
+    /// Virtual lab only: what each action costs in device time (`None`: nothing is charged), and the
+    /// real seconds a served phone sleeps per model second (0: none).
+    pub timing: Option<mynacert_wire::timing::Timing>,
+    pub time_scale: f64,
+}
+
+impl LabSpec {
+    /// What the simulator builds the virtual lab from.
+    fn virtual_spec(&self) -> mynacert_wire::lab::VirtualSpec {
+        mynacert_wire::lab::VirtualSpec {
+            timing: self.timing.clone(),
+            time_scale: self.time_scale,
+            ..self.file.virtual_spec()
+        }
+    }
 }
 
 /// An opened lab, with the app flows its phones are driven by and one line per path it reaches its
@@ -120,7 +135,7 @@ fn open_virtual(
     factory: VirtualFactory,
 ) -> Result<(Box<dyn Lab>, Vec<String>), LabError> {
     let mut lab = factory(
-        &spec.file.virtual_spec(),
+        &spec.virtual_spec(),
         &spec.profiles,
         spec.identities.clone(),
         &spec.root.join("fixtures"),
@@ -290,7 +305,7 @@ pub fn lab_units(
                 ))
             })?;
             let lab = factory(
-                &spec.file.virtual_spec(),
+                &spec.virtual_spec(),
                 &spec.profiles,
                 spec.identities.clone(),
                 &spec.root.join("fixtures"),

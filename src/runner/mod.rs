@@ -17,6 +17,7 @@ mod setup;
 mod shared;
 
 pub use checks::wrong_pin;
+pub use dispatch::Dispatch;
 pub use exec::describe;
 pub use parallel::Parallel;
 pub use partition::{Partition, assign as partition_of};
@@ -123,6 +124,32 @@ pub struct Job {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunOutput {
     pub scenarios: Vec<ScenarioResult>,
+    /// On the virtual clock (a virtual lab in process): what the run took in device time.
+    pub device_time: Option<DeviceTime>,
+}
+
+/// A run's device time on the virtual clock, in seconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DeviceTime {
+    /// The run's own schedule replayed with the device time each execution was charged.
+    pub makespan: f64,
+    /// Every execution one after the other.
+    pub sequential: f64,
+}
+
+/// Device time an execution was charged over its attempts (`None` on a bench).
+fn charged(r: &ScenarioResult) -> Option<(f64, f64)> {
+    let spent: Vec<&result::DeviceSpent> = r
+        .attempts
+        .iter()
+        .filter_map(|a| a.device.as_ref())
+        .collect();
+    (!spent.is_empty()).then(|| {
+        (
+            spent.iter().map(|d| d.seconds).sum(),
+            spent.iter().map(|d| d.operator_seconds).sum(),
+        )
+    })
 }
 
 /// Runs jobs on a lab.
@@ -198,7 +225,22 @@ impl<'l> Runner<'l> {
             });
             scenarios.push(result);
         }
-        RunOutput { scenarios }
+        // One after the other: the makespan is the sum.
+        let sequential: Vec<f64> = scenarios
+            .iter()
+            .filter_map(|r| charged(r).map(|c| c.0))
+            .collect();
+        let device_time = (!sequential.is_empty()).then(|| {
+            let total = sequential.iter().sum();
+            DeviceTime {
+                makespan: total,
+                sequential: total,
+            }
+        });
+        RunOutput {
+            scenarios,
+            device_time,
+        }
     }
 
     /// Why `serial` cannot run now, if it is quarantined.
@@ -328,6 +370,8 @@ impl<'l> Runner<'l> {
     fn attempt(&self, job: &Job, b: &Binding, number: u32, sink: &mut StepSink<'_>) -> Attempt {
         let started = now();
         let t0 = Instant::now();
+        // The virtual clock of this attempt: what the lab charges this thread from here on.
+        let _ = mynacert_wire::clock::take();
         let mut setup = Vec::new();
         let mut steps = Vec::new();
         let mut cleanup = Vec::new();
@@ -346,6 +390,7 @@ impl<'l> Runner<'l> {
             Err(e) => {
                 return Attempt {
                     number,
+                    device: device_spent(),
                     status: AttemptStatus::Error,
                     started,
                     duration_ms: ms(t0),
@@ -437,6 +482,7 @@ impl<'l> Runner<'l> {
         rules_broken.dedup();
         Attempt {
             number,
+            device: device_spent(),
             status,
             started,
             duration_ms: ms(t0),
@@ -543,6 +589,15 @@ fn skipped(job: &Job, reason: SkipReason) -> ScenarioResult {
         skip_kind: Some(reason.kind()),
         status: ScenarioStatus::Skipped,
     }
+}
+
+/// The device time the virtual lab charged this thread since the attempt began (none on a bench).
+fn device_spent() -> Option<result::DeviceSpent> {
+    let s = mynacert_wire::clock::take();
+    (s.device > 0.0).then_some(result::DeviceSpent {
+        seconds: s.device,
+        operator_seconds: s.operator,
+    })
 }
 
 /// Runs `f` with this thread's deadline at `at` (transports wait no longer), if there is one.

@@ -237,6 +237,25 @@ impl Runner<'_> {
             // Closing the channels ends the units' threads.
             threads.clear();
         });
+        // The night on the virtual clock: this run's order, each execution's charged device time.
+        let mut ran = Vec::new();
+        let mut ran_order = Vec::new();
+        for &i in &order {
+            if let (Some(r), Ok(b)) = (&results[i], &planned[i].1)
+                && let Some((seconds, operator_seconds)) = super::charged(r)
+            {
+                ran_order.push(ran.len());
+                ran.push(crate::schedule::Ran {
+                    holds: holds(b),
+                    seconds,
+                    operator_seconds,
+                });
+            }
+        }
+        let device_time = (!ran.is_empty()).then(|| super::DeviceTime {
+            makespan: crate::schedule::replay(&ran, &ran_order, p.operators),
+            sequential: ran.iter().map(|r| r.seconds).sum(),
+        });
         RunOutput {
             scenarios: results
                 .into_iter()
@@ -250,6 +269,7 @@ impl Runner<'_> {
                     })
                 })
                 .collect(),
+            device_time,
         }
     }
 
@@ -348,6 +368,7 @@ fn crashed(job: &Job, b: &Binding, what: &str) -> ScenarioResult {
     r.skip_kind = None;
     r.attempts = vec![Attempt {
         number: 1,
+        device: None,
         status: AttemptStatus::Error,
         started: super::now(),
         duration_ms: 0.0,

@@ -109,6 +109,18 @@ pub struct Attempt {
     /// One-line reason for a failure or error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Device time the virtual lab charged to it (its virtual clock; absent on a real bench, where
+    /// the durations measured are the device time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceSpent>,
+}
+
+/// Device time of an attempt on the virtual clock, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSpent {
+    pub seconds: f64,
+    /// The part that needed the card-placing operator.
+    pub operator_seconds: f64,
 }
 
 /// Final status of a scenario on one binding, derived from its attempts.
@@ -232,6 +244,7 @@ mod tests {
     fn attempt(status: AttemptStatus) -> Attempt {
         Attempt {
             number: 1,
+            device: None,
             status,
             started: String::new(),
             duration_ms: 0.0,

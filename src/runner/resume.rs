@@ -102,6 +102,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, s)| Attempt {
                     number: i as u32 + 1,
+                    device: None,
                     status: *s,
                     started: String::new(),
                     duration_ms: 0.0,

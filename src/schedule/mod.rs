@@ -4,10 +4,13 @@
 //! together for `mynacert plan`.
 
 pub mod cost;
+mod engine;
 pub mod plan;
+pub mod replay;
 pub mod sim;
 pub mod timing;
 
 pub use plan::{Plan, PlanLab, human, plan, render};
+pub use replay::{Ran, replay};
 pub use sim::{Capacity, Demand, LowerBound, Schedule, Segment, Slot, lower_bound, schedule};
 pub use timing::{load_timing, load_timing_file};

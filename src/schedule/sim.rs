@@ -7,6 +7,7 @@
 //! lets a later execution start while an earlier one waits for its resources). Everything is decided by
 //! the input: the same plan gives the same schedule.
 
+use super::engine::Engine;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One stretch of an execution.
@@ -194,15 +195,6 @@ fn take<'a>(free: &[&'a str], roles: &[Vec<String>]) -> Option<Vec<&'a str>> {
     Some(out)
 }
 
-/// An execution under way.
-struct Running {
-    index: usize,
-    segment: usize,
-    /// When its current segment ends, or `None` while it waits for the operator or a reader.
-    until: Option<f64>,
-    started: f64,
-}
-
 /// Simulates the schedule of `demands` on `cap`.
 pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
     let mut slots: Vec<Option<Result<Slot, String>>> = vec![None; demands.len()];
@@ -264,10 +256,8 @@ pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
     let mut busy_units: BTreeSet<&str> = BTreeSet::new();
     let mut free_refs: Vec<&str> = cap.references.iter().map(String::as_str).collect();
     let mut free_ids: Vec<&str> = cap.identities.iter().map(String::as_str).collect();
-    let (mut operators, mut readers) = (cap.operators, cap.readers);
     let mut held: BTreeMap<usize, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
-    let mut running: Vec<Running> = Vec::new();
-    let mut now = 0.0f64;
+    let mut engine = Engine::new(demands, cap.operators, cap.readers);
     let mut makespan = 0.0f64;
     // Only a finished execution frees units, reference units or identities.
     let mut freed = true;
@@ -298,105 +288,34 @@ pub fn schedule(demands: &[Demand], cap: &Capacity) -> Schedule {
                 free_refs.retain(|r| !refs.contains(r));
                 free_ids.retain(|r| !ids.contains(r));
                 held.insert(i, (refs, ids));
-                running.push(Running {
-                    index: i,
-                    segment: 0,
-                    until: None,
-                    started: now,
-                });
+                engine.start(i);
             } else {
                 still.push(i);
             }
         }
         waiting = still;
-        // 2. Give waiting segments the operator or a reader, in start order (first come, first served).
-        // Executions that hold more of the shared pools (identities, reference units) go first, so they
-        // give them back sooner; then the one with the most work left.
-        let held_pools =
-            |r: &Running| demands[r.index].references.len() + demands[r.index].identities.len();
-        let left = |r: &Running| -> f64 {
-            let segs = &demands[r.index].segments;
-            segs[r.segment.min(segs.len())..]
-                .iter()
-                .map(|s| s.seconds)
-                .sum()
-        };
-        let mut order: Vec<usize> = (0..running.len())
-            .filter(|k| running[*k].until.is_none())
-            .collect();
-        order.sort_by(|a, b| {
-            let (ra, rb) = (&running[*a], &running[*b]);
-            held_pools(rb)
-                .cmp(&held_pools(ra))
-                .then(left(rb).total_cmp(&left(ra)))
-                .then(a.cmp(b))
-        });
-        for k in order {
-            let r = &mut running[k];
-            let s = demands[r.index].segments.get(r.segment).copied();
-            let Some(s) = s else {
-                r.until = Some(now);
-                continue;
-            };
-            if (s.operator && operators == 0) || (s.reader && readers == 0) {
-                continue;
-            }
-            if s.operator {
-                operators -= 1;
-            }
-            if s.reader {
-                readers -= 1;
-            }
-            r.until = Some(now + s.seconds);
-        }
-        // 3. Advance the clock to the next segment end.
-        let Some(next) = running
-            .iter()
-            .filter_map(|r| r.until)
-            .min_by(|a, b| a.total_cmp(b))
-        else {
+        // 2. Segments get the operator or a reader; the clock goes to the next segment end.
+        let Some(finished) = engine.step() else {
             break;
         };
-        now = next;
-        let mut finished = Vec::new();
-        for (k, r) in running.iter_mut().enumerate() {
-            if r.until != Some(now) {
-                continue;
-            }
-            if let Some(s) = demands[r.index].segments.get(r.segment) {
-                if s.operator {
-                    operators += 1;
-                }
-                if s.reader {
-                    readers += 1;
-                }
-            }
-            r.segment += 1;
-            r.until = None;
-            if r.segment >= demands[r.index].segments.len() {
-                finished.push(k);
-            }
-        }
         freed = !finished.is_empty();
-        for k in finished.into_iter().rev() {
-            let r = running.remove(k);
-            let d = &demands[r.index];
-            for u in &d.units {
+        for (i, started) in finished {
+            for u in &demands[i].units {
                 busy_units.remove(u.as_str());
             }
-            let (refs, ids) = held.remove(&r.index).unwrap_or_default();
-            slots[r.index] = Some(Ok(Slot {
-                start: r.started,
-                end: now,
+            let (refs, ids) = held.remove(&i).unwrap_or_default();
+            slots[i] = Some(Ok(Slot {
+                start: started,
+                end: engine.now,
                 references: refs.iter().map(|s| s.to_string()).collect(),
                 identities: ids.iter().map(|s| s.to_string()).collect(),
             }));
             // Returned to the front, so the next execution takes the same ones (deterministic).
             free_refs.splice(0..0, refs);
             free_ids.splice(0..0, ids);
-            makespan = makespan.max(now);
+            makespan = makespan.max(engine.now);
         }
-        if running.is_empty() && waiting.is_empty() {
+        if engine.idle() && waiting.is_empty() {
             break;
         }
     }

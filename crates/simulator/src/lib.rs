@@ -9,6 +9,7 @@ pub mod adbd;
 pub mod authority;
 pub mod card;
 pub mod control;
+pub mod device_time;
 pub mod keys;
 pub mod phone;
 pub mod virtual_lab;

@@ -16,6 +16,7 @@ use crate::transport::{
 };
 use crate::types::CertKind;
 use crate::world::{Borrowed, VirtualCard, World, WorldEnv, issue_contents, new_se};
+use mynacert_wire::timing::Action;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,6 +38,8 @@ pub struct VirtualLab {
     served: Option<crate::adbd::fleet::ServedFleet>,
     /// Cards and SEs served on vpcd ([`VirtualBackend::serve_on_vpcd`]), taken away with the lab.
     cards: Option<crate::vpcd::CardServer>,
+    /// What the lab's own actions (cards placed, reader sessions, test services) cost in device time.
+    clock: crate::device_time::DeviceClock,
 }
 
 impl VirtualLab {
@@ -66,12 +69,12 @@ impl VirtualLab {
             env.cards.insert(identity.id.clone(), card);
         }
         let units = plan_units(spec, profiles)?;
+        let clock = crate::device_time::DeviceClock::new(spec.timing.clone(), spec.time_scale);
         let mut phones = BTreeMap::new();
         for u in &units {
-            phones.insert(
-                u.serial.clone(),
-                VirtualPhone::new(u.profile.clone(), &u.serial, &u.carrier),
-            );
+            let mut phone = VirtualPhone::new(u.profile.clone(), &u.serial, &u.carrier);
+            phone.set_clock(&clock);
+            phones.insert(u.serial.clone(), phone);
             env.ses
                 .insert(u.serial.clone(), new_se(se_flags(&u.profile)));
             env.se_keys.insert(u.serial.clone(), u.profile.se_key);
@@ -87,6 +90,7 @@ impl VirtualLab {
             apk: fixtures.join("app").join("mynaportal-sim.apk"),
             served: None,
             cards: None,
+            clock,
         })
     }
 }
@@ -457,9 +461,11 @@ impl Lab for VirtualLab {
     }
     fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
         crate::lab::unit(self, serial)?;
+        self.charge(Action::SeRead);
         self.reach(ApduTarget::SecureElement(serial.to_string()))
     }
     fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
+        self.charge(Action::SeRead);
         self.reach(ApduTarget::Card(identity.to_string()))
     }
     fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
@@ -477,6 +483,9 @@ impl Lab for VirtualLab {
         if let Some(card) = w.env.cards.get_mut(identity) {
             card.applet.power_cycle();
         }
+        drop(w);
+        self.charge(Action::CardPlacement);
+        let mut w = self.world()?;
         w.env
             .card_on
             .insert(identity.to_string(), serial.to_string());
@@ -502,6 +511,7 @@ impl Lab for VirtualLab {
         })
     }
     fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError> {
+        self.charge(Action::ServiceCall);
         let mut w = self.world()?;
         let card = w
             .env
@@ -515,6 +525,7 @@ impl Lab for VirtualLab {
         Ok(())
     }
     fn service_wipe_se(&mut self, serial: &str) -> Result<(), LabError> {
+        self.charge(Action::ServiceCall);
         let mut w = self.world()?;
         let se = w.env.ses.get_mut(serial).ok_or_else(|| LabError::Unknown {
             what: "secure element",
@@ -522,6 +533,16 @@ impl Lab for VirtualLab {
         })?;
         se.delete(&CertKind::ALL);
         Ok(())
+    }
+}
+
+impl VirtualLab {
+    /// Charges a lab action to the calling thread — in process only: a served lab's phones and cards
+    /// charge (and sleep) where they serve, and the harness measures real time.
+    fn charge(&self, action: Action) {
+        if self.phone_connector.is_none() {
+            self.clock.charge(action, 1.0);
+        }
     }
 }
 

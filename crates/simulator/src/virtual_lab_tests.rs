@@ -21,6 +21,7 @@ fn virtual_lab_file() -> VirtualSpec {
         units: vec![],
         reference_model: "kumo-km51a".into(),
         reference_units: 2,
+        ..Default::default()
     }
 }
 

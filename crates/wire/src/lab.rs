@@ -211,6 +211,10 @@ pub struct VirtualSpec {
     pub reference_model: String,
     /// How many reference units to create.
     pub reference_units: usize,
+    /// What each action costs in device time (`devices/timing.yaml`); `None`: nothing is charged.
+    pub timing: Option<crate::timing::Timing>,
+    /// Real seconds a served phone sleeps per model second (0: none; in process nothing sleeps).
+    pub time_scale: f64,
 }
 
 /// The simulator's lab as the harness's lab factory needs it: a [`Lab`] whose phones can be served as

@@ -269,8 +269,15 @@ pub fn select(root: &Path, args: &super::SelectArgs) -> Result<Selected, CliErro
 }
 
 /// The spec the lab factory opens a selection's lab from.
-pub fn lab_spec(root: &Path, loaded: &LoadedLab, args: &RunArgs) -> LabSpec {
-    LabSpec {
+pub fn lab_spec(root: &Path, loaded: &LoadedLab, args: &RunArgs) -> Result<LabSpec, CliError> {
+    // A virtual lab charges device time; a bench measures it.
+    let timing = match loaded.file.kind {
+        mynacert::lab::LabKind::Virtual => Some(
+            mynacert::schedule::load_timing(root).map_err(|e| CliError::Invalid(e.to_string()))?,
+        ),
+        mynacert::lab::LabKind::Bench => None,
+    };
+    Ok(LabSpec {
         root: root.to_path_buf(),
         path: loaded.path.clone(),
         file: loaded.file.clone(),
@@ -279,7 +286,9 @@ pub fn lab_spec(root: &Path, loaded: &LoadedLab, args: &RunArgs) -> LabSpec {
         phones: args.phones.into(),
         adb_port_base: args.adb_port_base,
         boot_timeout: std::time::Duration::from_secs(args.unit_return_timeout.max(30)),
-    }
+        timing,
+        time_scale: args.time_scale,
+    })
 }
 
 /// Loads suites, profiles, the lab (through the harness's lab factory, with the simulator for a virtual
@@ -290,7 +299,7 @@ pub fn prepare(
     args: &RunArgs,
 ) -> Result<Prepared, CliError> {
     let Selected { set, loaded, jobs } = select(root, selection)?;
-    let spec = lab_spec(root, &loaded, args);
+    let spec = lab_spec(root, &loaded, args)?;
     let lab = open_lab(&spec, Some(mynacert_sim::factory)).map_err(CliError::from)?;
     Ok(Prepared {
         set,

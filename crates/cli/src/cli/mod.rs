@@ -147,6 +147,11 @@ pub struct RunArgs {
     /// ANDROID_ADB_SERVER_ADDRESS/PORT, else 127.0.0.1:5037).
     #[arg(long, value_enum, default_value_t = phones::PhonePath::InProcess)]
     pub phones: phones::PhonePath,
+    /// Virtual lab: real seconds a phone sleeps per second of device time (`devices/timing.yaml`), e.g.
+    /// 0.001 with `--phones adb-direct` so the real paths meet real waiting (default 0: the virtual
+    /// clock only counts, nothing sleeps).
+    #[arg(long, default_value_t = 0.0, value_name = "FACTOR")]
+    pub time_scale: f64,
     /// First loopback port for the served adbds with `--phones adb-*` (0 = any free ports).
     #[arg(long, default_value_t = 0, value_name = "PORT")]
     pub adb_port_base: u16,

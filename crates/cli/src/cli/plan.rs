@@ -37,6 +37,8 @@ pub fn plan(root: &Path, args: &PlanArgs) -> Result<i32, CliError> {
         phones: PhonePath::InProcess,
         adb_port_base: 0,
         boot_timeout: std::time::Duration::from_secs(60),
+        timing: None,
+        time_scale: 0.0,
     };
     let units = lab_units(&spec, Some(mynacert_sim::factory))?;
     let readers = args.resources.readers(&loaded.file);

@@ -104,6 +104,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         })
     };
     let progress = !args.no_progress && std::io::stderr().is_terminal();
+    let device_time;
     let mut reporter = ConsoleReporter::new(progress, args.verbose);
     {
         let mut runner = Runner::new(
@@ -123,7 +124,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
             },
         );
         let mut fanout = mynacert::journal::Fanout(vec![&mut reporter, &mut journal]);
-        runner.run(&jobs, &mut fanout);
+        device_time = runner.run(&jobs, &mut fanout).device_time;
     }
     drop(reporter);
     // The lab's served phones and cards go with it (an adb server forgets the phones first).
@@ -143,6 +144,18 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     })?;
     let v = &report.verdicts;
     println!("\n{}", render_table(v));
+    if let Some(d) = device_time {
+        println!(
+            "device time on the virtual clock: {} as scheduled, {} one after the other ({:.1}×)",
+            mynacert::schedule::human(d.makespan),
+            mynacert::schedule::human(d.sequential),
+            if d.makespan > 0.0 {
+                d.sequential / d.makespan
+            } else {
+                0.0
+            }
+        );
+    }
     println!("results: {}", files.results.display());
     let code = exit_code(&report.scenarios, v);
     println!("exit {code}: {}", exit_summary(code, v));

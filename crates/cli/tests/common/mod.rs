@@ -75,6 +75,8 @@ pub fn spec(profiles: Vec<Arc<DeviceProfile>>, phones: PhonePath) -> LabSpec {
         phones,
         adb_port_base: 0,
         boot_timeout: Duration::from_secs(20),
+        timing: None,
+        time_scale: 0.0,
     }
 }
 

@@ -9,6 +9,7 @@ use super::{EnvError, PhoneEnv};
 use crate::profile::{DeviceProfile, Quirk};
 use crate::secret::Secret;
 use crate::types::{CertKind, PinKind};
+use mynacert_wire::timing::Action as DeviceAction;
 use std::collections::BTreeSet;
 
 /// The app's stored data (survives force-stop and reboot; gone on uninstall or reset).
@@ -147,6 +148,8 @@ impl Session {
 /// What the app may touch while handling a tap.
 pub(crate) struct Ctx<'a> {
     pub profile: &'a DeviceProfile,
+    /// What the app's actions cost in device time.
+    pub clock: &'a crate::device_time::DeviceClock,
     pub serial: &'a str,
     pub online: bool,
     pub nfc: bool,
@@ -289,6 +292,9 @@ fn read_card(app: &AppData, s: &mut Session, ctx: &mut Ctx, p: Purpose) -> Resul
                 return Err(l::ERR_NFC_OFF.into());
             }
             let pw = s.card_password.clone().unwrap_or_else(|| Secret::new(""));
+            // The operator holds the card to the phone while the app reads it.
+            ctx.clock.charge(DeviceAction::CardPlacement, 1.0);
+            ctx.clock.charge(DeviceAction::NfcCardRead, 1.0);
             let person = ctx.env.read_card(ctx.serial, &pw).map_err(env_text)?;
             ctx.log.log('I', l::TAG, "card read over NFC");
             person
@@ -301,6 +307,7 @@ fn read_card(app: &AppData, s: &mut Session, ctx: &mut Ctx, p: Purpose) -> Resul
         }
         Purpose::RevokeOther => {
             need_online(ctx)?;
+            ctx.clock.charge(DeviceAction::RevocationRoundTrip, 1.0);
             let n = ctx
                 .env
                 .revoke_other_devices(ctx.serial, &person)
@@ -322,6 +329,7 @@ fn submit(s: &mut Session, ctx: &mut Ctx) -> Result<(), String> {
         return Err(l::err_refused("入力が不足しています"));
     };
     let revoke_previous = !ctx.profile.has(Quirk::ReissueKeepsOldValid);
+    ctx.clock.charge(DeviceAction::IssuancePushWait, 1.0);
     ctx.env
         .apply(ctx.serial, person, auth, sign, revoke_previous)
         .map_err(env_text)?;
@@ -346,6 +354,7 @@ fn register(app: &mut AppData, s: &mut Session, ctx: &mut Ctx) -> Result<(), Str
     if !ctx.env.pending(ctx.serial) {
         return Err(l::ERR_NOTHING_TO_REGISTER.into());
     }
+    ctx.clock.charge(DeviceAction::Registration, 1.0);
     ctx.env.register(ctx.serial).map_err(env_text)?;
     let person = person.or_else(|| ctx.env.se_person(ctx.serial));
     if let Some(person) = person {
@@ -447,6 +456,7 @@ pub(crate) fn on_uninstall(ctx: &mut Ctx) {
         return;
     }
     if let Some(person) = ctx.env.se_person(ctx.serial) {
+        ctx.clock.charge(DeviceAction::RevocationRoundTrip, 1.0);
         match ctx.env.revoke(ctx.serial, &person, &held) {
             Ok(_) => ctx.env.se_delete(ctx.serial, &held),
             Err(_) => ctx.log.log('W', l::TAG, "revocation on uninstall failed"),

@@ -2,8 +2,10 @@
 
 use super::PhoneEnv;
 use super::app::{AppData, Session};
+use crate::device_time::DeviceClock;
 use crate::profile::DeviceProfile;
 use crate::transport::ShellOutput;
+use mynacert_wire::timing::Action;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,6 +63,8 @@ pub struct VirtualPhone {
     pub(super) app: Option<AppData>,
     /// `Some` while the app is in the foreground.
     pub(super) session: Option<Session>,
+    /// What its actions cost in device time.
+    pub(super) clock: DeviceClock,
 }
 
 impl std::fmt::Debug for VirtualPhone {
@@ -97,6 +101,7 @@ impl VirtualPhone {
             logcat: Logcat::default(),
             app: None,
             session: None,
+            clock: DeviceClock::default(),
         }
     }
 
@@ -146,9 +151,17 @@ impl VirtualPhone {
         self.powered
     }
 
+    /// Charges its actions to `clock` (the lab's, under this model's own timing).
+    pub fn set_clock(&mut self, clock: &DeviceClock) {
+        self.clock = clock.for_profile(&self.profile);
+    }
+
     /// Turns the phone on (boot clears the log buffer; the app is not running).
     pub fn power_on(&mut self) {
         if !self.powered {
+            // A cold boot.
+            self.clock.charge(Action::Reboot, 1.0);
+            self.clock.charge(Action::BootCompletedWait, 1.0);
             self.powered = true;
             self.session = None;
             self.logcat.clear();

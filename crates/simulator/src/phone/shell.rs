@@ -11,6 +11,7 @@ use crate::profile::Quirk;
 use crate::shell::quote::input_text_unescape;
 use crate::shell::shlex::{self, Connector};
 use crate::transport::ShellOutput;
+use mynacert_wire::timing::Action;
 
 /// Output of one simple command.
 struct Out {
@@ -76,6 +77,7 @@ impl VirtualPhone {
         (
             Ctx {
                 profile: &self.profile,
+                clock: &self.clock,
                 serial: &self.serial,
                 online,
                 nfc: self.nfc,
@@ -95,7 +97,31 @@ impl VirtualPhone {
         })
     }
 
+    /// What a command costs in device time (a tap costs nothing of its own: the dump that follows it
+    /// is the UI step).
+    fn charge_for(&self, argv: &[String]) {
+        let c = &self.clock;
+        if self.is_factory_reset(argv) {
+            c.charge(Action::FactoryReset, 1.0);
+            c.charge(Action::BootCompletedWait, 1.0);
+            return;
+        }
+        let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+        match a.as_slice() {
+            ["reboot"] => {
+                c.charge(Action::Reboot, 1.0);
+                c.charge(Action::BootCompletedWait, 1.0);
+            }
+            ["reboot", "-p"] | ["uiautomator", "dump", ..] => c.charge(Action::UiStep, 1.0),
+            ["pm", "install", ..] => c.charge(Action::AppInstall, 1.0),
+            ["pm", "uninstall", ..] => c.charge(Action::AppUninstall, 1.0),
+            ["input", "text", ..] => c.charge(Action::PinEntry, 1.0),
+            _ => {}
+        }
+    }
+
     fn exec(&mut self, argv: &[String], env: &mut dyn PhoneEnv) -> Out {
+        self.charge_for(argv);
         if self.is_factory_reset(argv) {
             return self.factory_reset(env);
         }

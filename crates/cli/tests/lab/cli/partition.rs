@@ -37,7 +37,11 @@ fn statuses(r: &Value) -> BTreeMap<String, String> {
 fn table(stdout: &[u8]) -> String {
     String::from_utf8_lossy(stdout)
         .lines()
-        .take_while(|l| !l.starts_with("results:") && !l.contains("scenario(s) reported"))
+        .take_while(|l| {
+            !l.starts_with("results:")
+                && !l.starts_with("device time")
+                && !l.contains("scenario(s) reported")
+        })
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
