@@ -135,6 +135,8 @@ pub struct DeviceTime {
     pub makespan: f64,
     /// Every execution one after the other.
     pub sequential: f64,
+    /// No schedule of these executions on this lab could be shorter ([`crate::schedule::replay_bound`]).
+    pub lower_bound: f64,
 }
 
 /// Device time an execution was charged over its attempts (`None` on a bench).
@@ -235,6 +237,7 @@ impl<'l> Runner<'l> {
             DeviceTime {
                 makespan: total,
                 sequential: total,
+                lower_bound: total,
             }
         });
         RunOutput {

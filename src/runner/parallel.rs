@@ -255,6 +255,7 @@ impl Runner<'_> {
         let device_time = (!ran.is_empty()).then(|| super::DeviceTime {
             makespan: crate::schedule::replay(&ran, &ran_order, p.operators),
             sequential: ran.iter().map(|r| r.seconds).sum(),
+            lower_bound: crate::schedule::replay_bound(&ran, &cap),
         });
         RunOutput {
             scenarios: results

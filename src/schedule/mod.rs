@@ -11,6 +11,6 @@ pub mod sim;
 pub mod timing;
 
 pub use plan::{Plan, PlanLab, human, plan, render};
-pub use replay::{Ran, replay};
+pub use replay::{Ran, replay, replay_bound};
 pub use sim::{Capacity, Demand, LowerBound, Schedule, Segment, Slot, lower_bound, schedule};
 pub use timing::{load_timing, load_timing_file};

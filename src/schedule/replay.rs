@@ -62,6 +62,44 @@ pub fn replay(ran: &[Ran], order: &[usize], operators: usize) -> f64 {
     makespan
 }
 
+/// The lower bound of any schedule of `ran` on a lab of `cap`: the largest of identity time ÷
+/// identities, reference-unit time ÷ reference units, the busiest unit's work, operator time ÷
+/// operators and the longest execution.
+pub fn replay_bound(ran: &[Ran], cap: &super::Capacity) -> f64 {
+    let per = |x: f64, n: usize| if n == 0 { 0.0 } else { x / n as f64 };
+    let is_ref = |h: &str| {
+        h.strip_prefix("unit:")
+            .is_some_and(|s| cap.references.iter().any(|r| r == s))
+    };
+    let mut identity = 0.0;
+    let mut reference = 0.0;
+    let mut operator = 0.0;
+    let mut longest: f64 = 0.0;
+    let mut unit: std::collections::BTreeMap<&str, f64> = Default::default();
+    for r in ran {
+        for h in &r.holds {
+            if h.starts_with("identity:") {
+                identity += r.seconds;
+            } else if is_ref(h) {
+                reference += r.seconds;
+            } else {
+                *unit.entry(h.as_str()).or_default() += r.seconds;
+            }
+        }
+        operator += r.operator_seconds;
+        longest = longest.max(r.seconds);
+    }
+    [
+        per(identity, cap.identities.len()),
+        per(reference, cap.references.len()),
+        unit.values().copied().fold(0.0, f64::max),
+        per(operator, cap.operators.max(1)),
+        longest,
+    ]
+    .into_iter()
+    .fold(0.0, f64::max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

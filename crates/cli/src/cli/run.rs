@@ -145,15 +145,14 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     let v = &report.verdicts;
     println!("\n{}", render_table(v));
     if let Some(d) = device_time {
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         println!(
-            "device time on the virtual clock: {} as scheduled, {} one after the other ({:.1}×)",
+            "device time on the virtual clock: {} as scheduled ({:.3}× the lower bound, {}), {} one after the other ({:.1}×)",
             mynacert::schedule::human(d.makespan),
+            ratio(d.makespan, d.lower_bound),
+            mynacert::schedule::human(d.lower_bound),
             mynacert::schedule::human(d.sequential),
-            if d.makespan > 0.0 {
-                d.sequential / d.makespan
-            } else {
-                0.0
-            }
+            ratio(d.sequential, d.makespan)
         );
     }
     println!("results: {}", files.results.display());

@@ -158,3 +158,97 @@ fn plan_shows_the_shipped_certification_without_touching_anything() {
     assert!(json["executions"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(json["models"]["kumo-km51a"]["seconds"].as_f64().is_some());
 }
+
+/// The same night run for real on the virtual lab in process: 64 virtual phones, 16 identities, the
+/// certification profile scheduled on device time and executed concurrently, each execution charged by
+/// the simulator on the virtual clock. Figures printed; run it in release:
+/// `cargo test --release --test lab night_on_the_virtual_clock -- --ignored --nocapture`.
+#[test]
+#[ignore = "a bench: the whole night in process (seconds in release, minutes in debug)"]
+fn night_on_the_virtual_clock() {
+    use mynacert::lab::{LabFile, LabSpec, PhonePath, open_lab};
+    use mynacert::runner::{NoReporter, Parallel, RunOptions, Runner};
+    use mynacert_wire::lab::UnitEntry;
+    let (models, units, identities) = night();
+    let mut file: LabFile = crate::common::lab_file();
+    file.units = units
+        .iter()
+        .map(|u| UnitEntry {
+            serial: u.serial.clone(),
+            profile: u.profile.id.clone(),
+            carrier: u.carrier.clone(),
+            reference: u.reference,
+        })
+        .collect();
+    let mut profiles = models.clone();
+    profiles.extend(profiles_of(&units));
+    let timing = load_timing(&root()).expect("devices/timing.yaml");
+    let spec = LabSpec {
+        root: root(),
+        path: root().join("devices/lab.yaml"),
+        file,
+        profiles,
+        identities,
+        phones: PhonePath::InProcess,
+        adb_port_base: 0,
+        boot_timeout: std::time::Duration::from_secs(20),
+        timing: Some(timing.clone()),
+        time_scale: 0.0,
+    };
+    let mut opened = open_lab(&spec, Some(mynacert_sim::factory)).expect("the night's lab");
+    let jobs = plan_jobs(&suites(), &models, &Selection::default()).expect("jobs");
+    let options = RunOptions {
+        parallel: Some(Parallel {
+            timing,
+            operators: 1,
+            readers: 8,
+        }),
+        ..RunOptions::default()
+    };
+    let t = Instant::now();
+    let out =
+        Runner::new(opened.lab.as_mut(), opened.flows.clone(), options).run(&jobs, &mut NoReporter);
+    let wall = t.elapsed();
+    let d = out.device_time.expect("device time on the virtual clock");
+    let ratio = d.makespan / d.lower_bound;
+    println!(
+        "night of 64 phones on the virtual clock: {} executions in {:.1} s of wall time; makespan {} ({:.0} s), \
+         lower bound {} ({:.0} s), ratio {ratio:.4}; sequential {} ({:.1}× the makespan)",
+        out.scenarios.len(),
+        wall.as_secs_f64(),
+        human(d.makespan),
+        d.makespan,
+        human(d.lower_bound),
+        d.lower_bound,
+        human(d.sequential),
+        d.sequential / d.makespan
+    );
+    let statuses = |s: mynacert::runner::result::ScenarioStatus| {
+        out.scenarios.iter().filter(|r| r.status == s).count()
+    };
+    use mynacert::runner::result::ScenarioStatus as S;
+    println!(
+        "  passed {}, failed {}, errors {}, skipped {}",
+        statuses(S::Passed),
+        statuses(S::Failed),
+        statuses(S::Error),
+        statuses(S::Skipped)
+    );
+    assert_eq!(
+        statuses(S::Error),
+        0,
+        "no infrastructure error on a calm virtual night"
+    );
+    assert!(ratio <= 1.05, "makespan {ratio:.4}× the lower bound");
+}
+
+/// The profiles of `units` not among the night's models (the reference model).
+fn profiles_of(units: &[UnitInfo]) -> Vec<Arc<mynacert::profile::DeviceProfile>> {
+    let mut out: Vec<Arc<mynacert::profile::DeviceProfile>> = Vec::new();
+    for u in units.iter().filter(|u| u.reference) {
+        if !out.iter().any(|p| p.id == u.profile.id) {
+            out.push(u.profile.clone());
+        }
+    }
+    out
+}
