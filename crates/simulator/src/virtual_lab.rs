@@ -223,11 +223,15 @@ impl SimShell {
         &self,
         f: impl FnOnce(&mut World) -> Result<R, TransportError>,
     ) -> Result<R, TransportError> {
-        let mut w = self.world.lock().map_err(|_| TransportError::Io {
-            unit: self.serial.clone(),
-            detail: "virtual lab state poisoned".into(),
-        })?;
-        f(&mut w)
+        let r = {
+            let mut w = self.world.lock().map_err(|_| TransportError::Io {
+                unit: self.serial.clone(),
+                detail: "virtual lab state poisoned".into(),
+            })?;
+            f(&mut w)
+        };
+        crate::device_time::settle();
+        r
     }
     fn gone(&self, detail: &str) -> TransportError {
         TransportError::Disconnected {
@@ -502,6 +506,8 @@ impl Lab for VirtualLab {
             name: serial.to_string(),
         })?;
         phone.power_on();
+        drop(w);
+        crate::device_time::settle();
         Ok(())
     }
     fn app_apk(&self) -> Result<Vec<u8>, LabError> {
@@ -542,6 +548,7 @@ impl VirtualLab {
     fn charge(&self, action: Action) {
         if self.phone_connector.is_none() {
             self.clock.charge(action, 1.0);
+            crate::device_time::settle();
         }
     }
 }

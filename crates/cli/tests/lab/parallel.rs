@@ -1,5 +1,6 @@
 //! A parallel run: the shipped fleet scheduled on device time and run concurrently across units gives
-//! the statuses of a run one execution at a time — in process and over ADB to served adbds — and while
+//! the statuses of a run one execution at a time — in process on the virtual clock, and over ADB to
+//! served adbds that sleep device time × 0.001 — and while
 //! executions overlap, no unit and no identity ever serves two at once (R2).
 
 use crate::common::mynacert;
@@ -82,7 +83,11 @@ fn the_fleet_in_parallel_gives_the_sequential_statuses_and_never_shares_a_unit_o
     let dir = tempfile::tempdir().expect("tempdir");
     let sequential = run(&dir.path().join("seq"), &["--sequential"]);
     let parallel = run(&dir.path().join("par"), &[]);
-    let over_adb = run(&dir.path().join("adb"), &["--phones", "adb-direct"]);
+    // Over ADB with device time turned into real sleeps (1/1000): the real paths meet real waiting.
+    let over_adb = run(
+        &dir.path().join("adb"),
+        &["--phones", "adb-direct", "--time-scale", "0.001"],
+    );
     let (seq, seq_verdicts) = statuses(&sequential);
     assert!(seq.len() > 100, "{}", seq.len());
     for (name, r) in [("in process", &parallel), ("adb-direct", &over_adb)] {
