@@ -1,4 +1,5 @@
-//! The console: a progress line per scenario on stderr, the per-model table on stdout.
+//! The console: on a terminal, an overall bar and one line per unit at work (a parallel run has several),
+//! above them a line per finished execution; the per-model table on stdout.
 
 use super::verdict::{ModelVerdict, Verdict};
 use crate::runner::result::Phase;
@@ -10,26 +11,52 @@ use std::io::Write;
 pub struct ConsoleReporter {
     verbose: bool,
     bar: Option<indicatif::ProgressBar>,
+    /// The bars of the overall progress and of every execution under way.
+    multi: Option<indicatif::MultiProgress>,
+    /// Execution number → its line (the unit at work and what it does).
+    active: std::collections::BTreeMap<usize, indicatif::ProgressBar>,
 }
 
 impl ConsoleReporter {
     /// `progress`: draw a progress bar (when stderr is a terminal); `verbose`: print every step.
     pub fn new(progress: bool, verbose: bool) -> Self {
-        let bar = progress.then(|| {
-            let b = indicatif::ProgressBar::new(0);
+        let multi = progress.then(indicatif::MultiProgress::new);
+        let bar = multi.as_ref().map(|m| {
+            let b = m.add(indicatif::ProgressBar::new(0));
             if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} [{pos:>3}/{len:3}] {bar:30} {msg}",
+                "{spinner} [{pos:>3}/{len:3}] {bar:30} {elapsed_precise} {msg}",
             ) {
                 b.set_style(style);
             }
             b
         });
-        ConsoleReporter { verbose, bar }
+        ConsoleReporter {
+            verbose,
+            bar,
+            multi,
+            active: Default::default(),
+        }
+    }
+
+    /// A line for an execution under way on `unit`.
+    fn unit_line(&mut self, index: usize, unit: &str, what: String) {
+        let Some(m) = &self.multi else { return };
+        let b = m.add(indicatif::ProgressBar::new_spinner());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("  {spinner} {prefix:<32} {msg}")
+        {
+            b.set_style(style);
+        }
+        b.set_prefix(unit.to_string());
+        b.set_message(what);
+        b.enable_steady_tick(std::time::Duration::from_millis(200));
+        self.active.insert(index, b);
     }
 
     fn line(&self, s: &str) {
-        match &self.bar {
-            Some(b) => b.println(s),
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(s);
+            }
             None => {
                 let _ = writeln!(std::io::stderr(), "{s}");
             }
@@ -47,13 +74,23 @@ impl Reporter for ConsoleReporter {
                 self.line(&format!("running {total} scenario executions"));
             }
             RunEvent::ScenarioStarted {
-                scenario, model, ..
+                index,
+                scenario,
+                model,
+                unit,
+                ..
             } => {
                 if let Some(b) = &self.bar {
-                    b.set_message(format!("{model}: {scenario}"));
+                    b.set_message(format!("{} at work", self.active.len() + 1));
                 }
+                self.unit_line(*index, unit.unwrap_or("-"), format!("{model}: {scenario}"));
             }
-            RunEvent::StepFinished { step, phase, .. } => {
+            RunEvent::StepFinished {
+                index, step, phase, ..
+            } => {
+                if let Some(b) = self.active.get(index) {
+                    b.set_message(format!("{}. {}", step.index, step.name));
+                }
                 if self.verbose
                     || step.status == StepStatus::Failed
                     || step.status == StepStatus::Error
@@ -77,8 +114,15 @@ impl Reporter for ConsoleReporter {
                 total,
                 result,
             } => {
+                if let Some(b) = self.active.remove(index) {
+                    b.finish_and_clear();
+                    if let Some(m) = &self.multi {
+                        m.remove(&b);
+                    }
+                }
                 if let Some(b) = &self.bar {
                     b.inc(1);
+                    b.set_message(format!("{} at work", self.active.len()));
                 }
                 let ms: f64 = result.attempts.iter().map(|a| a.duration_ms).sum();
                 let mut s = format!(
@@ -112,6 +156,9 @@ impl Reporter for ConsoleReporter {
 
 impl Drop for ConsoleReporter {
     fn drop(&mut self) {
+        for b in self.active.values() {
+            b.finish_and_clear();
+        }
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
