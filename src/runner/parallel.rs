@@ -88,7 +88,7 @@ impl Runner<'_> {
             }
             if let Ok(b) = b {
                 let pools = pools(&job.scenario, &units, &identities);
-                demands.push(demand_of(job, b, &pools, &p.timing));
+                demands.push(demand_of(job, b, &pools, &p.timing, None));
                 roles.push(pools);
                 bound.push(i);
             }

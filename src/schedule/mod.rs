@@ -5,6 +5,7 @@
 
 pub mod cost;
 mod engine;
+pub mod medians;
 pub mod plan;
 pub mod replay;
 pub mod sim;

@@ -82,6 +82,9 @@ pub struct PlanLab<'a> {
     pub identities: &'a [Identity],
     pub operators: usize,
     pub readers: usize,
+    /// Per model: what a bench measured (`plan --medians RUN_DIR`), laid over the defaults and the
+    /// model's own `timing:`.
+    pub measured: Option<&'a BTreeMap<String, Timing>>,
 }
 
 /// Plans `jobs` on `lab`: `defaults` are the lab's action durations (every action named); a model's
@@ -101,7 +104,7 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
             Ok(bindings) => {
                 for b in bindings {
                     let pools = pools(&job.scenario, lab.units, lab.identities);
-                    let demand = demand_of(job, &b, &pools, defaults);
+                    let demand = demand_of(job, &b, &pools, defaults, lab.measured);
                     executions.push(PlannedExecution {
                         scenario: job.full_id.clone(),
                         model: job.model.id.clone(),
@@ -179,10 +182,22 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
 
 /// The demand of one binding: its subject units, its reference and identity counts, its segments
 /// priced by each role's unit (the lab defaults under the model's `timing:`).
-pub fn demand_of(job: &Job, b: &Binding, pools: &Pools, defaults: &Timing) -> Demand {
+pub fn demand_of(
+    job: &Job,
+    b: &Binding,
+    pools: &Pools,
+    defaults: &Timing,
+    measured: Option<&BTreeMap<String, Timing>>,
+) -> Demand {
     let timing_of = |role: &str| -> Timing {
         match b.phones.get(role) {
-            Some(u) => defaults.overlay(&u.profile.timing),
+            Some(u) => {
+                let t = defaults.overlay(&u.profile.timing);
+                match measured.and_then(|m| m.get(&u.profile.id)) {
+                    Some(m) => t.overlay(m),
+                    None => t,
+                }
+            }
             None => defaults.clone(),
         }
     };

@@ -12,6 +12,9 @@ pub struct PlanArgs {
     pub select: SelectArgs,
     #[command(flatten)]
     pub resources: ResourceArgs,
+    /// Price actions with what a bench run measured (medians per model) instead of the defaults.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub medians: Option<std::path::PathBuf>,
     /// `text` for people, `json` for machines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -42,7 +45,22 @@ pub fn plan(root: &Path, args: &PlanArgs) -> Result<i32, CliError> {
     };
     let units = lab_units(&spec, Some(mynacert_sim::factory))?;
     let readers = args.resources.readers(&loaded.file);
+    let measured = match &args.medians {
+        None => None,
+        Some(dir) => {
+            let run = mynacert::journal::read_journal(dir)
+                .map_err(|e| CliError::Invalid(e.to_string()))?;
+            if run.header.lab_kind == Some(mynacert::lab::LabKind::Virtual) {
+                return Err(CliError::Invalid(format!(
+                    "{}: a run of the virtual lab measured no device time; give a bench run",
+                    dir.display()
+                )));
+            }
+            Some(mynacert::schedule::medians::measured_timing(&run, &timing))
+        }
+    };
     let lab = PlanLab {
+        measured: measured.as_ref(),
         units: &units,
         identities: &loaded.identities,
         operators: args.resources.operators,

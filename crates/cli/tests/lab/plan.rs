@@ -71,6 +71,7 @@ fn a_night_of_64_phones_is_scheduled_within_5_percent_of_the_lower_bound() {
     let jobs = plan_jobs(&suites(), &models, &Selection::default()).expect("jobs");
     let timing = load_timing(&root()).expect("devices/timing.yaml");
     let lab = PlanLab {
+        measured: None,
         units: &units,
         identities: &identities,
         operators: 1,
@@ -157,6 +158,34 @@ fn plan_shows_the_shipped_certification_without_touching_anything() {
     assert!(bound <= makespan && makespan <= sequential, "{json}");
     assert!(json["executions"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(json["models"]["kumo-km51a"]["seconds"].as_f64().is_some());
+    // Medians come from a bench: a virtual run measured no device time.
+    let runs = tempfile::tempdir().expect("tempdir");
+    let o = mynacert()
+        .args([
+            "run",
+            "--no-progress",
+            "--model",
+            "kumo-km51a",
+            "--scenario",
+        ])
+        .args(["revocation/revoke-online", "--out"])
+        .arg(runs.path())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    let run_dir = std::fs::read_dir(runs.path())
+        .expect("out")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .next()
+        .expect("a run directory");
+    let o = mynacert()
+        .args(["plan", "--model", "kumo-km51a", "--medians"])
+        .arg(&run_dir)
+        .output()
+        .expect("plan --medians");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("measured no device time"));
 }
 
 /// The same night run for real on the virtual lab in process: 64 virtual phones, 16 identities, the
