@@ -8,8 +8,10 @@ use crate::runner::result::StepStatus;
 use mynacert_wire::timing::{Action, Timing};
 use std::collections::BTreeMap;
 
-/// Step name prefix → the action it measures, and the other actions it holds (count each).
-const MEASURES: &[(&str, Action, &[(Action, f64)])] = &[
+/// A step kind: its name's prefix, the action it measures, and the other actions it holds (count each).
+type Measure = (&'static str, Action, &'static [(Action, f64)]);
+
+const MEASURES: &[Measure] = &[
     (
         "reboot ",
         Action::Reboot,
