@@ -15,11 +15,11 @@ use crate::transport::{
     AuthorityTransport, CardTransport, ShellOutput, ShellTransport, TransportError,
 };
 use crate::types::CertKind;
-use crate::world::{Borrowed, VirtualCard, World, WorldEnv, issue_contents, new_se};
+use crate::world::{Borrowed, SharedEnv, VirtualCard, World, WorldEnv, issue_contents, new_se};
 use mynacert_wire::timing::Action;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 /// How many RSA keys of `fixtures/keys/se-pool-NN.pem` the virtual SEs draw from.
 const SE_POOL: usize = 12;
@@ -30,7 +30,7 @@ pub struct VirtualLab {
     phone_path: String,
     apdu_connector: Option<ApduConnector>,
     id: String,
-    world: Arc<Mutex<World>>,
+    world: Arc<World>,
     units: Vec<UnitInfo>,
     identities: Vec<Identity>,
     apk: PathBuf,
@@ -84,7 +84,13 @@ impl VirtualLab {
             phone_path: "in process".into(),
             apdu_connector: None,
             id: spec.id.clone(),
-            world: Arc::new(Mutex::new(World { phones, env })),
+            world: Arc::new(World {
+                phones: phones
+                    .into_iter()
+                    .map(|(s, p)| (s, Mutex::new(p)))
+                    .collect(),
+                env: Mutex::new(env),
+            }),
             units,
             identities,
             apk: fixtures.join("app").join("mynaportal-sim.apk"),
@@ -214,21 +220,23 @@ fn serial_for(kind: &str, profile: &str, carrier: &str, n: usize) -> String {
 
 /// In-process shell transport to a virtual phone.
 struct SimShell {
-    world: Arc<Mutex<World>>,
+    world: Arc<World>,
     serial: String,
 }
 
 impl SimShell {
+    /// Runs `f` on the phone, locked (the shared environment is locked per call inside), then sleeps the
+    /// device time it owes to the time scale with nothing locked.
     fn with<R>(
         &self,
-        f: impl FnOnce(&mut World) -> Result<R, TransportError>,
+        f: impl FnOnce(&mut VirtualPhone, &mut SharedEnv<'_>) -> Result<R, TransportError>,
     ) -> Result<R, TransportError> {
         let r = {
-            let mut w = self.world.lock().map_err(|_| TransportError::Io {
-                unit: self.serial.clone(),
-                detail: "virtual lab state poisoned".into(),
-            })?;
-            f(&mut w)
+            let mut phone = self
+                .world
+                .phone(&self.serial)
+                .ok_or_else(|| self.gone("no such device"))?;
+            f(&mut phone, &mut SharedEnv(&self.world.env))
         };
         crate::device_time::settle();
         r
@@ -247,14 +255,7 @@ impl ShellTransport for SimShell {
     }
     fn shell(&mut self, command: &str) -> Result<ShellOutput, TransportError> {
         let serial = self.serial.clone();
-        let out = self.with(|w| {
-            let World { phones, env } = w;
-            let phone = phones
-                .get_mut(&serial)
-                .ok_or_else(|| TransportError::Disconnected {
-                    unit: serial.clone(),
-                    detail: "no such device".into(),
-                })?;
+        let out = self.with(|phone, env| {
             if !phone.powered() {
                 return Err(TransportError::Disconnected {
                     unit: serial.clone(),
@@ -270,14 +271,7 @@ impl ShellTransport for SimShell {
     }
     fn push(&mut self, data: &[u8], remote_path: &str, _mode: u32) -> Result<(), TransportError> {
         let serial = self.serial.clone();
-        self.with(|w| {
-            let phone = w
-                .phones
-                .get_mut(&serial)
-                .ok_or_else(|| TransportError::Disconnected {
-                    unit: serial.clone(),
-                    detail: "no such device".into(),
-                })?;
+        self.with(|phone, _| {
             phone
                 .push(remote_path, data)
                 .map_err(|detail| TransportError::Io {
@@ -288,14 +282,7 @@ impl ShellTransport for SimShell {
     }
     fn pull(&mut self, remote_path: &str) -> Result<Vec<u8>, TransportError> {
         let serial = self.serial.clone();
-        self.with(|w| {
-            let phone = w
-                .phones
-                .get(&serial)
-                .ok_or_else(|| TransportError::Disconnected {
-                    unit: serial.clone(),
-                    detail: "no such device".into(),
-                })?;
+        self.with(|phone, _| {
             phone
                 .pull(remote_path)
                 .map_err(|detail| TransportError::Io {
@@ -315,7 +302,7 @@ enum AppletRef {
 
 /// In-process APDU transport to a virtual SE (phone in card emulation on a reader) or card.
 struct SimApdu {
-    world: Arc<Mutex<World>>,
+    world: Arc<World>,
     target: AppletRef,
     name: String,
 }
@@ -325,13 +312,10 @@ impl CardTransport for SimApdu {
         &self.name
     }
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let mut w = self.world.lock().map_err(|_| TransportError::Io {
-            unit: self.name.clone(),
-            detail: "virtual lab state poisoned".into(),
-        })?;
+        let mut w = self.world.env();
         let applet = match &self.target {
-            AppletRef::Se(s) => w.env.ses.get_mut(s),
-            AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
+            AppletRef::Se(s) => w.ses.get_mut(s),
+            AppletRef::Card(id) => w.cards.get_mut(id).map(|c| &mut c.applet),
         };
         let applet = applet.ok_or_else(|| TransportError::Disconnected {
             unit: self.name.clone(),
@@ -346,10 +330,8 @@ impl CardTransport for SimApdu {
 }
 
 impl VirtualLab {
-    fn world(&self) -> Result<MutexGuard<'_, World>, LabError> {
-        self.world
-            .lock()
-            .map_err(|_| LabError::Internal("virtual lab state poisoned".into()))
+    fn env(&self) -> std::sync::MutexGuard<'_, WorldEnv> {
+        self.world.env()
     }
 
     /// From now on, phone drivers reach units through `connector` instead of in process; `path` says
@@ -389,7 +371,7 @@ impl VirtualLab {
 /// Opens in-process APDU sessions to the virtual SEs and cards of one [`VirtualLab`]; cheap to clone.
 #[derive(Clone)]
 pub struct ApduSessions {
-    world: Arc<Mutex<World>>,
+    world: Arc<World>,
 }
 
 impl ApduSessions {
@@ -406,13 +388,10 @@ impl ApduSessions {
             ),
         };
         {
-            let mut w = self
-                .world
-                .lock()
-                .map_err(|_| LabError::Internal("virtual lab state poisoned".into()))?;
+            let mut w = self.world.env();
             let applet = match &r {
-                AppletRef::Se(s) => w.env.ses.get_mut(s),
-                AppletRef::Card(id) => w.env.cards.get_mut(id).map(|c| &mut c.applet),
+                AppletRef::Se(s) => w.ses.get_mut(s),
+                AppletRef::Card(id) => w.cards.get_mut(id).map(|c| &mut c.applet),
             };
             applet
                 .ok_or_else(|| LabError::Unknown {
@@ -473,40 +452,37 @@ impl Lab for VirtualLab {
         self.reach(ApduTarget::Card(identity.to_string()))
     }
     fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
-        let shared = self.world()?.env.authority.clone();
+        let shared = self.env().authority.clone();
         Ok(Box::new(InProcessAuthority::new(shared)))
     }
     fn place_card(&mut self, identity: &str, serial: &str) -> Result<(), LabError> {
-        let mut w = self.world()?;
-        if !w.env.cards.contains_key(identity) {
+        let mut w = self.env();
+        if !w.cards.contains_key(identity) {
             return Err(LabError::Unknown {
                 what: "card",
                 name: identity.to_string(),
             });
         }
-        if let Some(card) = w.env.cards.get_mut(identity) {
+        if let Some(card) = w.cards.get_mut(identity) {
             card.applet.power_cycle();
         }
         drop(w);
         self.charge(Action::CardPlacement);
-        let mut w = self.world()?;
-        w.env
-            .card_on
-            .insert(identity.to_string(), serial.to_string());
+        let mut w = self.env();
+        w.card_on.insert(identity.to_string(), serial.to_string());
         Ok(())
     }
     fn remove_card(&mut self, identity: &str) -> Result<(), LabError> {
-        self.world()?.env.card_on.remove(identity);
+        self.env().card_on.remove(identity);
         Ok(())
     }
     fn power_on(&mut self, serial: &str) -> Result<(), LabError> {
-        let mut w = self.world()?;
-        let phone = w.phones.get_mut(serial).ok_or_else(|| LabError::Unknown {
+        let mut phone = self.world.phone(serial).ok_or_else(|| LabError::Unknown {
             what: "unit",
             name: serial.to_string(),
         })?;
         phone.power_on();
-        drop(w);
+        drop(phone);
         crate::device_time::settle();
         Ok(())
     }
@@ -518,22 +494,18 @@ impl Lab for VirtualLab {
     }
     fn service_reset_card(&mut self, identity: &str) -> Result<(), LabError> {
         self.charge(Action::ServiceCall);
-        let mut w = self.world()?;
-        let card = w
-            .env
-            .cards
-            .get_mut(identity)
-            .ok_or_else(|| LabError::Unknown {
-                what: "card",
-                name: identity.to_string(),
-            })?;
+        let mut w = self.env();
+        let card = w.cards.get_mut(identity).ok_or_else(|| LabError::Unknown {
+            what: "card",
+            name: identity.to_string(),
+        })?;
         card.applet.reset_retries();
         Ok(())
     }
     fn service_wipe_se(&mut self, serial: &str) -> Result<(), LabError> {
         self.charge(Action::ServiceCall);
-        let mut w = self.world()?;
-        let se = w.env.ses.get_mut(serial).ok_or_else(|| LabError::Unknown {
+        let mut w = self.env();
+        let se = w.ses.get_mut(serial).ok_or_else(|| LabError::Unknown {
             what: "secure element",
             name: serial.to_string(),
         })?;

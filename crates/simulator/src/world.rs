@@ -41,8 +41,99 @@ pub(crate) struct WorldEnv {
 
 /// The whole virtual world.
 pub(crate) struct World {
-    pub phones: BTreeMap<String, VirtualPhone>,
-    pub env: WorldEnv,
+    /// Each phone behind a lock of its own: phones of a parallel run work side by side.
+    pub phones: BTreeMap<String, Mutex<VirtualPhone>>,
+    /// What phones share (cards, SEs, the authority), locked for one call at a time ([`SharedEnv`]).
+    pub env: Mutex<WorldEnv>,
+}
+
+impl World {
+    /// The shared environment, locked. A panic while it was held leaves it usable (the simulator keeps
+    /// no half-made state across a call).
+    pub fn env(&self) -> std::sync::MutexGuard<'_, WorldEnv> {
+        self.env
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A phone, locked.
+    pub fn phone(&self, serial: &str) -> Option<std::sync::MutexGuard<'_, VirtualPhone>> {
+        self.phones
+            .get(serial)
+            .map(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+/// The environment as a phone sees it while it runs a command: each call locks it for that call only.
+pub(crate) struct SharedEnv<'w>(pub &'w Mutex<WorldEnv>);
+
+impl SharedEnv<'_> {
+    fn env(&self) -> std::sync::MutexGuard<'_, WorldEnv> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl PhoneEnv for SharedEnv<'_> {
+    fn read_card(&mut self, serial: &str, card_sign_password: &Secret) -> Result<String, EnvError> {
+        self.env().read_card(serial, card_sign_password)
+    }
+    fn apply(
+        &mut self,
+        serial: &str,
+        person: &str,
+        auth_pin: &Secret,
+        sign_password: &Secret,
+        revoke_previous: bool,
+    ) -> Result<(), EnvError> {
+        self.env()
+            .apply(serial, person, auth_pin, sign_password, revoke_previous)
+    }
+    fn pending(&mut self, serial: &str) -> bool {
+        self.env().pending(serial)
+    }
+    fn register(&mut self, serial: &str) -> Result<(), EnvError> {
+        self.env().register(serial)
+    }
+    fn se_holds(&mut self, serial: &str) -> Vec<CertKind> {
+        self.env().se_holds(serial)
+    }
+    fn se_person(&mut self, serial: &str) -> Option<String> {
+        self.env().se_person(serial)
+    }
+    fn se_verify(&mut self, serial: &str, pin: PinKind, value: &Secret) -> Result<(), EnvError> {
+        self.env().se_verify(serial, pin, value)
+    }
+    fn se_delete(&mut self, serial: &str, kinds: &[CertKind]) {
+        self.env().se_delete(serial, kinds)
+    }
+    fn se_wipe(&mut self, serial: &str) {
+        self.env().se_wipe(serial)
+    }
+    fn revoke(
+        &mut self,
+        serial: &str,
+        person: &str,
+        kinds: &[CertKind],
+    ) -> Result<usize, EnvError> {
+        self.env().revoke(serial, person, kinds)
+    }
+    fn revoke_other_devices(&mut self, serial: &str, person: &str) -> Result<usize, EnvError> {
+        self.env().revoke_other_devices(serial, person)
+    }
+    fn status(&mut self, serial: &str, person: &str, kind: CertKind) -> CertStatus {
+        self.env().status(serial, person, kind)
+    }
+    fn suspended(&mut self, person: &str) -> bool {
+        self.env().suspended(person)
+    }
+    fn sign_reissue_pending(&mut self, serial: &str, person: &str) -> bool {
+        self.env().sign_reissue_pending(serial, person)
+    }
+    fn reissue_sign(&mut self, serial: &str, person: &str) -> Result<(), EnvError> {
+        self.env().reissue_sign(serial, person)
+    }
 }
 
 impl WorldEnv {
