@@ -483,6 +483,10 @@ impl Lab for VirtualLab {
         })?;
         phone.power_on();
         drop(phone);
+        if self.phone_connector.is_some() {
+            // Served: the boot sleeps here, but a served lab's device time is measured, not charged.
+            let _ = mynacert_wire::clock::take();
+        }
         crate::device_time::settle();
         Ok(())
     }
