@@ -15,6 +15,7 @@ mod cli;
 mod control;
 mod devicelist;
 mod evidence;
+mod handover;
 mod jpki_applet;
 mod mutation;
 mod parallel;
