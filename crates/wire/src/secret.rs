@@ -70,32 +70,71 @@ impl SecretSet {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
-    /// How many distinct secrets occur in `text` (the secrets themselves are not returned).
+    /// How many distinct secrets occur in `text` (the secrets themselves are not returned). An all-digit
+    /// secret (a 4-digit PIN) counts only as a number of its own: `7391` in `pin=7391` is a leak, inside
+    /// `21.573918` (a duration) or a serial it is not.
     pub fn count_in(&self, text: &[u8]) -> usize {
         self.values
             .iter()
-            .filter(|s| contains(text, s.as_bytes()))
+            .filter(|s| !occurrences(text, s.as_bytes()).is_empty())
             .count()
     }
-    /// Replaces every occurrence of every secret with `<redacted>`.
+    /// Replaces every occurrence of every secret with `<redacted>` (all-digit ones where they stand as a
+    /// number of their own, as [`SecretSet::count_in`] finds them).
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for s in &self.values {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "<redacted>");
+            let at = occurrences(out.as_bytes(), s.as_bytes());
+            // Back to front, so earlier positions stay valid.
+            for i in at.into_iter().rev() {
+                out.replace_range(i..i + s.len(), "<redacted>");
             }
         }
         out
     }
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+/// Where `needle` occurs in `hay` (not overlapping); an all-digit needle only where no digit touches it.
+fn occurrences(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return vec![];
+    }
+    let digits = needle.iter().all(u8::is_ascii_digit);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        let hit = &hay[i..i + needle.len()] == needle
+            && !(digits
+                && (i > 0 && hay[i - 1].is_ascii_digit()
+                    || hay.get(i + needle.len()).is_some_and(u8::is_ascii_digit)));
+        if hit {
+            out.push(i);
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pin_counts_as_a_number_of_its_own_not_inside_a_longer_one() {
+        let mut set = SecretSet::new();
+        set.add(&Secret::new("7391"));
+        set.add(&Secret::new("PHONESIGN58"));
+        assert_eq!(set.count_in(b"duration_ms: 21.573918, serial 173910"), 0);
+        assert_eq!(set.count_in(b"pin=7391;"), 1);
+        assert_eq!(set.count_in(b"7391"), 1);
+        assert_eq!(set.count_in(b"xPHONESIGN58y and 7391"), 2);
+        assert_eq!(
+            set.scrub("pin 7391, took 21.573918 ms, pw=PHONESIGN58"),
+            "pin <redacted>, took 21.573918 ms, pw=<redacted>"
+        );
+    }
 
     #[test]
     fn debug_never_shows_the_value() {

@@ -207,6 +207,27 @@ pub(super) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// A run directory's results.json.
+pub(super) fn results(run_dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).unwrap()).unwrap()
+}
+
+/// "scenario model unit" → status, each execution once.
+pub(super) fn statuses(r: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    let list = r["scenarios"].as_array().unwrap();
+    let map: std::collections::BTreeMap<String, String> = list
+        .iter()
+        .map(|s| {
+            (
+                format!("{} {} {}", s["scenario"], s["model"], s["unit"]),
+                s["status"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(map.len(), list.len(), "an execution is listed twice");
+    map
+}
+
 mod partition;
 mod resume;
 mod run;

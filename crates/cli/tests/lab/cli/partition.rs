@@ -2,8 +2,6 @@
 //! one-host run, each execution once; a missing or repeated part is refused.
 
 use super::*;
-use serde_json::Value;
-use std::collections::BTreeMap;
 
 fn only_dir(out: &Path) -> PathBuf {
     let dirs: Vec<PathBuf> = std::fs::read_dir(out)
@@ -12,25 +10,6 @@ fn only_dir(out: &Path) -> PathBuf {
         .collect();
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     dirs[0].clone()
-}
-
-fn results(run_dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).unwrap()).unwrap()
-}
-
-fn statuses(r: &Value) -> BTreeMap<String, String> {
-    let list = r["scenarios"].as_array().unwrap();
-    let map: BTreeMap<String, String> = list
-        .iter()
-        .map(|s| {
-            (
-                format!("{} {} {}", s["scenario"], s["model"], s["unit"]),
-                s["status"].to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(map.len(), list.len(), "an execution is listed twice");
-    map
 }
 
 /// The verdict table as the console prints it (stdout up to the results line).

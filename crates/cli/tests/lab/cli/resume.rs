@@ -4,29 +4,8 @@
 
 use super::*;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn results(run_dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).unwrap()).unwrap()
-}
-
-/// "scenario model unit" → status.
-fn statuses(r: &Value) -> BTreeMap<String, String> {
-    let list = r["scenarios"].as_array().unwrap();
-    let map: BTreeMap<String, String> = list
-        .iter()
-        .map(|s| {
-            (
-                format!("{} {} {}", s["scenario"], s["model"], s["unit"]),
-                s["status"].to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(map.len(), list.len(), "an execution is listed twice");
-    map
-}
 
 fn verdicts(r: &Value) -> Vec<(String, String)> {
     r["verdicts"]
