@@ -6,7 +6,7 @@ use super::cost::segments;
 use super::sim::{Capacity, Demand, LowerBound, schedule};
 use crate::identity::Identity;
 use crate::lab::UnitInfo;
-use crate::runner::{Binding, Job, Pools, bind, pools};
+use crate::runner::{Binding, Job, Pools, pools};
 use mynacert_wire::timing::Timing;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -85,6 +85,8 @@ pub struct PlanLab<'a> {
     /// Per model: what a bench measured (`plan --medians RUN_DIR`), laid over the defaults and the
     /// model's own `timing:`.
     pub measured: Option<&'a BTreeMap<String, Timing>>,
+    /// Only this part of the run (`--partition K/N`).
+    pub partition: Option<crate::runner::Partition>,
 }
 
 /// Plans `jobs` on `lab`: `defaults` are the lab's action durations (every action named); a model's
@@ -94,8 +96,28 @@ pub fn plan(jobs: &[Job], lab: &PlanLab<'_>, defaults: &Timing) -> Plan {
     let mut skips = Vec::new();
     let mut demands = Vec::new();
     let mut roles = Vec::new();
-    for job in jobs {
-        match bind(&job.scenario, &job.model, lab.units, lab.identities) {
+    // A partition plans its own part: the split a run makes (by unit, else by model).
+    let planned = crate::runner::executions(jobs, lab.units, lab.identities);
+    let owners: Vec<(Option<&str>, &str)> = planned
+        .iter()
+        .map(|(job, b)| {
+            let unit = b
+                .as_ref()
+                .ok()
+                .and_then(|b| b.subject.as_ref())
+                .map(|u| u.serial.as_str());
+            (unit, job.model.id.as_str())
+        })
+        .collect();
+    let mine: Vec<bool> = match lab.partition {
+        Some(p) => crate::runner::partition_of(&owners, p.n)
+            .into_iter()
+            .map(|k| k == p.k)
+            .collect(),
+        None => vec![true; planned.len()],
+    };
+    for ((job, bound), _) in planned.iter().zip(&mine).filter(|(_, m)| **m) {
+        match bound.clone().map(|b| vec![b]) {
             Err(reason) => skips.push(PlannedSkip {
                 scenario: job.full_id.clone(),
                 model: job.model.id.clone(),

@@ -61,6 +61,7 @@ pub fn plan(root: &Path, args: &PlanArgs) -> Result<i32, CliError> {
     };
     let lab = PlanLab {
         measured: measured.as_ref(),
+        partition: args.select.partition,
         units: &units,
         identities: &loaded.identities,
         operators: args.resources.operators,

@@ -72,6 +72,7 @@ fn a_night_of_64_phones_is_scheduled_within_5_percent_of_the_lower_bound() {
     let timing = load_timing(&root()).expect("devices/timing.yaml");
     let lab = PlanLab {
         measured: None,
+        partition: None,
         units: &units,
         identities: &identities,
         operators: 1,
@@ -158,6 +159,24 @@ fn plan_shows_the_shipped_certification_without_touching_anything() {
     assert!(bound <= makespan && makespan <= sequential, "{json}");
     assert!(json["executions"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(json["models"]["kumo-km51a"]["seconds"].as_f64().is_some());
+    // The parts of a partitioned run plan what each part runs: together, the whole plan.
+    let count = |args: &[&str]| -> (usize, usize) {
+        let out = mynacert()
+            .args(["plan", "--format", "json"])
+            .args(args)
+            .output()
+            .expect("plan");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let n = |k: &str| json[k].as_array().map(Vec::len).unwrap_or(0);
+        (n("executions"), n("skips"))
+    };
+    let whole = count(&[]);
+    let (a, b) = (
+        count(&["--partition", "1/2"]),
+        count(&["--partition", "2/2"]),
+    );
+    assert!(a.0 > 0 && b.0 > 0, "{a:?} {b:?}");
+    assert_eq!((a.0 + b.0, a.1 + b.1), whole);
     // Medians come from a bench: a virtual run measured no device time.
     let runs = tempfile::tempdir().expect("tempdir");
     let o = mynacert()
