@@ -125,6 +125,8 @@ impl PcscTransport {
                 unit: self.label.clone(),
                 detail: format!("{what}: session thread ended"),
             })?;
+        // A step's or scenario's deadline shortens the wait: a hung reader ends the step.
+        let (timeout, capped) = mynacert_wire::deadline::cap(timeout);
         match reply_rx.recv_timeout(timeout) {
             Ok(Ok(bytes)) => Ok(bytes),
             Ok(Err(e)) => Err(transport_error(&self.reader, what, e)),
@@ -133,7 +135,11 @@ impl PcscTransport {
                 Err(TransportError::Timeout {
                     unit: self.label.clone(),
                     millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                    what: what.to_string(),
+                    what: if capped {
+                        format!("{what} before the step's timeout")
+                    } else {
+                        what.to_string()
+                    },
                 })
             }
             Err(RecvTimeoutError::Disconnected) => Err(TransportError::Disconnected {

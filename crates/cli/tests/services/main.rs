@@ -11,4 +11,5 @@ mod opensc_interop;
 mod pcsc_hotplug;
 mod pcsc_runner;
 mod pcsc_se;
+mod pcsc_timeout;
 mod pcsc_vpcd;

@@ -49,6 +49,8 @@ enum Control {
 #[derive(Default)]
 struct SlotStatus {
     connected: AtomicBool,
+    /// Hung: the card reads commands and answers nothing until thawed.
+    frozen: AtomicBool,
     apdus: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
@@ -143,6 +145,13 @@ impl CardServer {
     pub fn insert(&self, index: usize) {
         if let Some(s) = self.slots.get(index) {
             let _ = s.control.send(Control::Insert);
+        }
+    }
+
+    /// Hangs the card of slot `index` (`true`: it takes commands and answers nothing) or thaws it.
+    pub fn freeze(&self, index: usize, frozen: bool) {
+        if let Some(s) = self.slots.get(index) {
+            s.status.frozen.store(frozen, Ordering::SeqCst);
         }
     }
 
@@ -265,6 +274,15 @@ fn relay(
                 note(status, format!("vpcd socket: {e}"));
                 return Ended::Lost;
             }
+        }
+        // A hung card: what it was sent waits, unanswered, until it is thawed (or leaves).
+        while status.frozen.load(Ordering::SeqCst) {
+            match control.try_recv() {
+                Ok(Control::Stop) | Err(TryRecvError::Disconnected) => return Ended::Stopped,
+                Ok(Control::Remove) => return Ended::Removed,
+                Ok(Control::Insert) | Err(TryRecvError::Empty) => {}
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
         while let Some(payload) = decoder.next_payload() {
             let answer = Request::decode(&payload)
