@@ -334,6 +334,11 @@ impl VirtualLab {
         self.world.env()
     }
 
+    /// What this lab's actions cost in device time (its timing and time scale).
+    pub fn device_clock(&self) -> &crate::device_time::DeviceClock {
+        &self.clock
+    }
+
     /// From now on, phone drivers reach units through `connector` instead of in process; `path` says
     /// how (recorded in results).
     pub fn set_phone_connector(&mut self, connector: PhoneConnector, path: &str) {

@@ -6,6 +6,7 @@ use super::card::{SessionOpener, VpcdCard};
 use super::codec::{FrameDecoder, Request, encode_frame};
 use crate::card::JpkiApplet;
 use crate::lab::ApduTarget;
+use crate::transport::CardTransport;
 use crate::virtual_lab::VirtualLab;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -62,6 +63,27 @@ struct SlotHandle {
     thread: Option<JoinHandle<()>>,
 }
 
+/// A served card session that takes device time: a reader session (`se_read` in the timing) starts
+/// with the SELECT of an application, which answers once that time × the lab's time scale has passed.
+struct Timed {
+    inner: Box<dyn CardTransport>,
+    clock: crate::device_time::DeviceClock,
+}
+
+impl CardTransport for Timed {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+        if command.get(1..3) == Some(&[0xA4, 0x04]) {
+            self.clock
+                .charge(mynacert_wire::timing::Action::SeRead, 1.0);
+            crate::device_time::settle();
+        }
+        self.inner.transmit(command)
+    }
+}
+
 /// Virtual cards being served on vpcd slots. Dropping it removes every card and stops the threads.
 pub struct CardServer {
     slots: Vec<SlotHandle>,
@@ -71,13 +93,24 @@ pub struct CardServer {
 /// reachable, so the server may start before pcscd.
 pub fn serve_cards(lab: &VirtualLab, slots: &[CardSlot]) -> CardServer {
     let sessions = lab.apdu_sessions();
+    let clock = lab.device_clock().clone();
     let mut handles = Vec::new();
     for slot in slots {
         let (tx, rx) = mpsc::channel();
         let status = Arc::new(SlotStatus::default());
         let target = slot.target.clone();
         let s = sessions.clone();
-        let opener: SessionOpener = Box::new(move || s.open(&target).map_err(|e| e.to_string()));
+        let c = clock.clone();
+        let opener: SessionOpener = Box::new(move || {
+            s.open(&target)
+                .map(|inner| {
+                    Box::new(Timed {
+                        inner,
+                        clock: c.clone(),
+                    }) as Box<dyn CardTransport>
+                })
+                .map_err(|e| e.to_string())
+        });
         let card = VpcdCard::new(JpkiApplet::CARD_ATR.to_vec(), opener);
         let addr = slot.vpcd;
         let st = status.clone();
