@@ -53,13 +53,36 @@ pub struct LabSpec {
 }
 
 impl LabSpec {
-    /// What the simulator builds the virtual lab from.
-    fn virtual_spec(&self) -> mynacert_wire::lab::VirtualSpec {
-        mynacert_wire::lab::VirtualSpec {
+    /// The simulator's factory, which a virtual lab file needs (`to`: what was to be done with it).
+    fn simulator(
+        &self,
+        factory: Option<VirtualFactory>,
+        to: &str,
+    ) -> Result<VirtualFactory, LabError> {
+        factory.ok_or_else(|| {
+            LabError::Unsupported(format!(
+                "{to} the virtual lab `{}` without the simulator (this program was built without it)",
+                self.file.lab
+            ))
+        })
+    }
+
+    /// The virtual lab this spec describes, built by the simulator's `factory` (nothing served yet).
+    fn build_virtual(
+        &self,
+        factory: VirtualFactory,
+    ) -> Result<Box<dyn mynacert_wire::lab::VirtualBackend>, LabError> {
+        let spec = mynacert_wire::lab::VirtualSpec {
             timing: self.timing.clone(),
             time_scale: self.time_scale,
             ..self.file.virtual_spec()
-        }
+        };
+        factory(
+            &spec,
+            &self.profiles,
+            self.identities.clone(),
+            &self.root.join("fixtures"),
+        )
     }
 }
 
@@ -88,12 +111,7 @@ pub fn open_lab(spec: &LabSpec, virtual_lab: Option<VirtualFactory>) -> Result<O
     let flows = load_flows(&spec.root)?;
     match spec.file.kind {
         LabKind::Virtual => {
-            let factory = virtual_lab.ok_or_else(|| {
-                LabError::Unsupported(format!(
-                    "open the virtual lab `{}` without the simulator (this program was built without it)",
-                    spec.file.lab
-                ))
-            })?;
+            let factory = spec.simulator(virtual_lab, "open")?;
             let (lab, paths) = open_virtual(spec, factory)?;
             Ok(OpenLab { lab, flows, paths })
         }
@@ -134,12 +152,7 @@ fn open_virtual(
     spec: &LabSpec,
     factory: VirtualFactory,
 ) -> Result<(Box<dyn Lab>, Vec<String>), LabError> {
-    let mut lab = factory(
-        &spec.virtual_spec(),
-        &spec.profiles,
-        spec.identities.clone(),
-        &spec.root.join("fixtures"),
-    )?;
+    let mut lab = spec.build_virtual(factory)?;
     let mut paths = Vec::new();
     // Cards and SEs with a reader in the lab file: served on vpcd, read through pcscd.
     if !spec.file.readers.is_empty() {
@@ -298,19 +311,8 @@ pub fn lab_units(
 ) -> Result<Vec<UnitInfo>, LabError> {
     match spec.file.kind {
         LabKind::Virtual => {
-            let factory = virtual_lab.ok_or_else(|| {
-                LabError::Unsupported(format!(
-                    "list the units of the virtual lab `{}` without the simulator",
-                    spec.file.lab
-                ))
-            })?;
-            let lab = factory(
-                &spec.virtual_spec(),
-                &spec.profiles,
-                spec.identities.clone(),
-                &spec.root.join("fixtures"),
-            )?;
-            Ok(lab.units().to_vec())
+            let factory = spec.simulator(virtual_lab, "list the units of")?;
+            Ok(spec.build_virtual(factory)?.units().to_vec())
         }
         LabKind::Bench => {
             let env = AdbEnv::from_process().map_err(LabError::Config)?;

@@ -79,6 +79,10 @@ impl SecretSet {
             .filter(|s| !occurrences(text, s.as_bytes()).is_empty())
             .count()
     }
+    /// Whether one secret occurs in `text`, as [`SecretSet::count_in`] finds secrets.
+    pub fn occurs_in(secret: &Secret, text: &[u8]) -> bool {
+        !occurrences(text, secret.expose().as_bytes()).is_empty()
+    }
     /// Replaces every occurrence of every secret with `<redacted>` (all-digit ones where they stand as a
     /// number of their own, as [`SecretSet::count_in`] finds them).
     pub fn scrub(&self, text: &str) -> String {

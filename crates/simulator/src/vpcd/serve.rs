@@ -231,6 +231,15 @@ enum Ended {
     Lost,
 }
 
+/// Whether the slot was told to stop or to take its card out (a session ends then).
+fn told_to_end(control: &Receiver<Control>) -> Option<Ended> {
+    match control.try_recv() {
+        Ok(Control::Stop) | Err(TryRecvError::Disconnected) => Some(Ended::Stopped),
+        Ok(Control::Remove) => Some(Ended::Removed),
+        Ok(Control::Insert) | Err(TryRecvError::Empty) => None,
+    }
+}
+
 fn run_slot(
     addr: SocketAddr,
     mut card: VpcdCard,
@@ -287,10 +296,8 @@ fn relay(
     let mut decoder = FrameDecoder::new();
     let mut buf = [0u8; 4096];
     loop {
-        match control.try_recv() {
-            Ok(Control::Stop) | Err(TryRecvError::Disconnected) => return Ended::Stopped,
-            Ok(Control::Remove) => return Ended::Removed,
-            Ok(Control::Insert) | Err(TryRecvError::Empty) => {}
+        if let Some(end) = told_to_end(control) {
+            return end;
         }
         match reader.read(&mut buf) {
             Ok(0) => {
@@ -310,10 +317,8 @@ fn relay(
         }
         // A hung card: what it was sent waits, unanswered, until it is thawed (or leaves).
         while status.frozen.load(Ordering::SeqCst) {
-            match control.try_recv() {
-                Ok(Control::Stop) | Err(TryRecvError::Disconnected) => return Ended::Stopped,
-                Ok(Control::Remove) => return Ended::Removed,
-                Ok(Control::Insert) | Err(TryRecvError::Empty) => {}
+            if let Some(end) = told_to_end(control) {
+                return end;
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -16,6 +16,15 @@ fn verdicts(r: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `mynacert run --resume RUN_DIR` or `--rerun-failed RUN_DIR` in the project at `root`.
+fn continue_run(root: &Path, how: &str, run_dir: &Path) -> std::process::Output {
+    bin_at(root)
+        .args(["run", "--no-progress", how])
+        .arg(run_dir)
+        .output()
+        .unwrap()
+}
+
 /// The run directory under `out` once its journal holds `n` finished executions.
 fn wait_for(out: &Path, n: usize) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -80,11 +89,7 @@ fn a_killed_run_resumed_ends_as_an_uninterrupted_run_with_each_execution_once() 
         before < total,
         "{before} of {total} finished before the kill"
     );
-    let o = bin()
-        .args(["run", "--no-progress", "--resume"])
-        .arg(&run_dir)
-        .output()
-        .unwrap();
+    let o = continue_run(&crate::common::root(), "--resume", &run_dir);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(
@@ -103,11 +108,7 @@ fn a_killed_run_resumed_ends_as_an_uninterrupted_run_with_each_execution_once() 
     let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
     assert_eq!(journal.matches("\"kind\":\"scenario\"").count(), total);
     // A finished run has nothing to resume.
-    let o = bin()
-        .args(["run", "--no-progress", "--resume"])
-        .arg(&run_dir)
-        .output()
-        .unwrap();
+    let o = continue_run(&crate::common::root(), "--resume", &run_dir);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to resume"));
 }
@@ -142,11 +143,7 @@ fn a_changed_suite_is_refused_and_a_rerun_adds_attempts_to_the_failures_only() {
         .map(|(k, _)| k)
         .collect();
     assert!(!failed.is_empty(), "kaze-kz30c is a known-bad model");
-    let o = bin_at(project.path())
-        .args(["run", "--no-progress", "--rerun-failed"])
-        .arg(&run_dir)
-        .output()
-        .unwrap();
+    let o = continue_run(project.path(), "--rerun-failed", &run_dir);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -182,11 +179,7 @@ fn a_changed_suite_is_refused_and_a_rerun_adds_attempts_to_the_failures_only() {
         "title: Online revocation",
         "title: Online revocation (edited)",
     );
-    let o = bin_at(project.path())
-        .args(["run", "--no-progress", "--resume"])
-        .arg(&run_dir)
-        .output()
-        .unwrap();
+    let o = continue_run(project.path(), "--resume", &run_dir);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(
