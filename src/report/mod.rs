@@ -90,12 +90,25 @@ pub struct ReportFiles {
 /// Writes `results.json`, `junit.xml` and `report.html` into the run directory, from the journal only.
 pub fn write_reports(run_dir: &Path, j: &Journal) -> std::io::Result<(RunReport, ReportFiles)> {
     let report = RunReport::from_journal(j);
+    // The JUnit file and the HTML page are rendered side by side (two cores, one report).
+    let (xml, page) = std::thread::scope(|s| {
+        let xml = s.spawn(|| junit::render(j, &report).map_err(|e| e.to_string()));
+        let page = html::render(j, &report).map_err(|e| e.to_string());
+        let xml = xml
+            .join()
+            .unwrap_or_else(|_| Err("the JUnit renderer panicked".to_string()));
+        (xml, page)
+    });
     let json = serde_json::to_vec_pretty(&report).map_err(std::io::Error::other)?;
     let results = write_atomic(&run_dir.join("results.json"), &json)?;
-    let xml = junit::render(j, &report).map_err(std::io::Error::other)?;
-    let junit = write_atomic(&run_dir.join("junit.xml"), xml.as_bytes())?;
-    let page = html::render(j, &report).map_err(std::io::Error::other)?;
-    let html = write_atomic(&run_dir.join("report.html"), page.as_bytes())?;
+    let junit = write_atomic(
+        &run_dir.join("junit.xml"),
+        xml.map_err(std::io::Error::other)?.as_bytes(),
+    )?;
+    let html = write_atomic(
+        &run_dir.join("report.html"),
+        page.map_err(std::io::Error::other)?.as_bytes(),
+    )?;
     Ok((
         report,
         ReportFiles {

@@ -2,7 +2,9 @@
 //! `WorldEnv` is what a virtual phone's app reaches outside the phone (`PhoneEnv`): the card on its NFC
 //! antenna, its own SE, and the authority over the network.
 
-use crate::authority::{HolderInfo, VirtualAuthority};
+use crate::authority::{
+    HolderInfo, SignedPair, SimAuthorityError, SmartphoneOrder, VirtualAuthority,
+};
 use crate::card::{AppletKind, JpkiApplet, JpkiContents, KeyMaterial};
 use crate::jpki::{JpkiClient, PinState};
 use crate::phone::{EnvError, PhoneEnv, VirtualPhone};
@@ -87,8 +89,13 @@ impl PhoneEnv for SharedEnv<'_> {
         sign_password: &Secret,
         revoke_previous: bool,
     ) -> Result<(), EnvError> {
+        // The certificates are signed with the world unlocked: other phones go on meanwhile.
+        let order = self
+            .env()
+            .order_apply(serial, person, auth_pin, sign_password)?;
+        let signed = order.sign()?;
         self.env()
-            .apply(serial, person, auth_pin, sign_password, revoke_previous)
+            .commit_apply(serial, person, signed, revoke_previous)
     }
     fn pending(&mut self, serial: &str) -> bool {
         self.env().pending(serial)
@@ -193,6 +200,100 @@ impl WorldEnv {
     }
 }
 
+/// A phone's issuance as the authority agreed to it, with the keys and PINs its SE will hold; signed
+/// outside the world's lock ([`SharedEnv`]).
+pub(crate) struct ApplyOrder {
+    order: SmartphoneOrder,
+    keys: (KeyMaterial, KeyMaterial),
+    pins: (Secret, Secret),
+}
+
+/// A signed [`ApplyOrder`], for [`WorldEnv::commit_apply`].
+pub(crate) struct SignedApply {
+    pair: SignedPair,
+    keys: (KeyMaterial, KeyMaterial),
+    pins: (Secret, Secret),
+}
+
+impl ApplyOrder {
+    /// Signs the certificates (no lock held).
+    pub fn sign(self) -> Result<SignedApply, EnvError> {
+        Ok(SignedApply {
+            pair: self.order.sign().map_err(refusal)?,
+            keys: self.keys,
+            pins: self.pins,
+        })
+    }
+}
+
+/// What the authority's refusal means to the app.
+fn refusal(e: SimAuthorityError) -> EnvError {
+    match e {
+        SimAuthorityError::Suspended { .. } => EnvError::Suspended,
+        other => EnvError::Refused(other.to_string()),
+    }
+}
+
+impl WorldEnv {
+    /// Step one of `apply`: the SE keys and the authority's order (refused while suspended).
+    pub fn order_apply(
+        &mut self,
+        serial: &str,
+        person: &str,
+        auth_pin: &Secret,
+        sign_password: &Secret,
+    ) -> Result<ApplyOrder, EnvError> {
+        let holder = self.holder(person)?;
+        let auth_key = self.new_key(serial)?;
+        let sign_key = self.new_key(serial)?;
+        let order = self
+            .authority()?
+            .order_smartphone(
+                &holder,
+                serial,
+                &JpkiApplet::public_key_spki_der(&auth_key),
+                &JpkiApplet::public_key_spki_der(&sign_key),
+            )
+            .map_err(refusal)?;
+        let sign_pin = Secret::new(sign_password.expose().to_ascii_uppercase());
+        Ok(ApplyOrder {
+            order,
+            keys: (auth_key, sign_key),
+            pins: (auth_pin.clone(), sign_pin),
+        })
+    }
+
+    /// Step three of `apply`: the authority records the certificates (R2 when `revoke_previous`) and
+    /// they wait for the phone to register them into its SE.
+    pub fn commit_apply(
+        &mut self,
+        serial: &str,
+        person: &str,
+        signed: SignedApply,
+        revoke_previous: bool,
+    ) -> Result<(), EnvError> {
+        let mut authority = self.authority()?;
+        let (auth_cert, sign_cert) = authority
+            .commit_smartphone(signed.pair, revoke_previous)
+            .map_err(refusal)?;
+        let contents = JpkiContents {
+            auth_cert,
+            auth_ca: authority.ca_der(CertKind::Auth),
+            sign_cert,
+            sign_ca: authority.ca_der(CertKind::Sign),
+            auth_key: signed.keys.0,
+            sign_key: signed.keys.1,
+            auth_pin: signed.pins.0,
+            sign_pin: signed.pins.1,
+        };
+        drop(authority);
+        self.pending
+            .insert(serial.to_string(), Pending::Pair(Box::new(contents)));
+        self.se_owner.insert(serial.to_string(), person.to_string());
+        Ok(())
+    }
+}
+
 /// An in-process APDU transport borrowing an applet.
 pub(crate) struct Borrowed<'a> {
     pub name: String,
@@ -249,26 +350,9 @@ impl PhoneEnv for WorldEnv {
         sign_password: &Secret,
         revoke_previous: bool,
     ) -> Result<(), EnvError> {
-        let holder = self.holder(person)?;
-        let auth_key = self.new_key(serial)?;
-        let sign_key = self.new_key(serial)?;
-        let mut authority = self.authority()?;
-        if authority.is_suspended(person) {
-            return Err(EnvError::Suspended);
-        }
-        let sign_pin = Secret::new(sign_password.expose().to_ascii_uppercase());
-        let contents = issue_contents(
-            &mut authority,
-            (auth_key, sign_key),
-            (auth_pin.clone(), sign_pin),
-            |a, auth, sign| a.issue_smartphone(&holder, serial, auth, sign, revoke_previous),
-        )
-        .map_err(|e| EnvError::Refused(e.to_string()))?;
-        drop(authority);
-        self.pending
-            .insert(serial.to_string(), Pending::Pair(Box::new(contents)));
-        self.se_owner.insert(serial.to_string(), person.to_string());
-        Ok(())
+        let order = self.order_apply(serial, person, auth_pin, sign_password)?;
+        let signed = order.sign()?;
+        self.commit_apply(serial, person, signed, revoke_previous)
     }
 
     fn pending(&mut self, serial: &str) -> bool {

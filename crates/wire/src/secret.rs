@@ -76,12 +76,14 @@ impl SecretSet {
     pub fn count_in(&self, text: &[u8]) -> usize {
         self.values
             .iter()
-            .filter(|s| !occurrences(text, s.as_bytes()).is_empty())
+            .filter(|s| Occurrences::new(text, s.as_bytes()).next().is_some())
             .count()
     }
     /// Whether one secret occurs in `text`, as [`SecretSet::count_in`] finds secrets.
     pub fn occurs_in(secret: &Secret, text: &[u8]) -> bool {
-        !occurrences(text, secret.expose().as_bytes()).is_empty()
+        Occurrences::new(text, secret.expose().as_bytes())
+            .next()
+            .is_some()
     }
     /// Replaces every occurrence of every secret with `<redacted>` (all-digit ones where they stand as a
     /// number of their own, as [`SecretSet::count_in`] finds them).
@@ -100,25 +102,47 @@ impl SecretSet {
 
 /// Where `needle` occurs in `hay` (not overlapping); an all-digit needle only where no digit touches it.
 fn occurrences(hay: &[u8], needle: &[u8]) -> Vec<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return vec![];
-    }
-    let digits = needle.iter().all(u8::is_ascii_digit);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i + needle.len() <= hay.len() {
-        let hit = &hay[i..i + needle.len()] == needle
-            && !(digits
-                && (i > 0 && hay[i - 1].is_ascii_digit()
-                    || hay.get(i + needle.len()).is_some_and(u8::is_ascii_digit)));
-        if hit {
-            out.push(i);
-            i += needle.len();
-        } else {
-            i += 1;
+    Occurrences::new(hay, needle).collect()
+}
+
+/// The positions [`occurrences`] finds, one at a time (a check stops at the first).
+struct Occurrences<'h, 'n> {
+    hay: &'h [u8],
+    finder: memchr::memmem::Finder<'n>,
+    digits: bool,
+    at: usize,
+}
+
+impl<'h, 'n> Occurrences<'h, 'n> {
+    fn new(hay: &'h [u8], needle: &'n [u8]) -> Self {
+        Occurrences {
+            hay,
+            finder: memchr::memmem::Finder::new(needle),
+            digits: needle.iter().all(u8::is_ascii_digit),
+            // An empty needle occurs nowhere.
+            at: if needle.is_empty() { hay.len() + 1 } else { 0 },
         }
     }
-    out
+}
+
+impl Iterator for Occurrences<'_, '_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        let len = self.finder.needle().len();
+        while self.at + len <= self.hay.len() {
+            let i = self.at + self.finder.find(&self.hay[self.at..])?;
+            let touched = self.digits
+                && (i > 0 && self.hay[i - 1].is_ascii_digit()
+                    || self.hay.get(i + len).is_some_and(u8::is_ascii_digit));
+            if touched {
+                self.at = i + 1;
+            } else {
+                self.at = i + len;
+                return Some(i);
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -157,5 +181,37 @@ mod tests {
         assert_eq!(set.count_in(b"pin=1234 ok"), 1);
         assert_eq!(set.count_in(b"nothing here"), 0);
         assert_eq!(set.scrub("x ABC123456 y 1234"), "x <redacted> y <redacted>");
+    }
+
+    /// The plain scan the searcher must agree with: every position, left to right.
+    fn reference(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+        let digits = needle.iter().all(u8::is_ascii_digit);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while !needle.is_empty() && i + needle.len() <= hay.len() {
+            let touched = digits
+                && (i > 0 && hay[i - 1].is_ascii_digit()
+                    || hay.get(i + needle.len()).is_some_and(u8::is_ascii_digit));
+            if &hay[i..i + needle.len()] == needle && !touched {
+                out.push(i);
+                i += needle.len();
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_searcher_finds_what_a_plain_scan_finds(
+            hay in "[0-9a1 ]{0,40}",
+            needle in "[0-9a]{0,4}",
+        ) {
+            proptest::prop_assert_eq!(
+                occurrences(hay.as_bytes(), needle.as_bytes()),
+                reference(hay.as_bytes(), needle.as_bytes())
+            );
+        }
     }
 }

@@ -100,6 +100,7 @@ pub struct LeafRequest<'a> {
 }
 
 /// One revoked entry for a CRL.
+#[derive(Debug, Clone)]
 pub struct CrlEntry {
     pub serial: Vec<u8>,
     pub at: OffsetDateTime,

@@ -10,6 +10,7 @@
 //! Re-issuing to the *same* device always supersedes that device's older certificates.
 
 pub mod ca;
+mod order;
 mod transport;
 
 /// Keys and holders for tests of certificate checks (the harness's tests use them too).
@@ -17,13 +18,15 @@ pub mod test_keys;
 #[cfg(test)]
 mod tests;
 
+pub use order::{CrlFetch, SignedCrl, SignedPair, SmartphoneOrder, UnsignedCrl};
 pub use transport::InProcessAuthority;
 
 use crate::types::{CertKind, CertStatus, IssuedRecord};
-use ca::{CrlEntry, LeafRequest, TestCa};
+use ca::TestCa;
+use order::{Cas, Unsigned};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 use time::OffsetDateTime;
 
@@ -120,8 +123,8 @@ impl Entry {
 /// The virtual J-LIS: two test CAs, an issuance ledger, suspension flags and CRLs.
 #[derive(Debug)]
 pub struct VirtualAuthority {
-    auth_ca: TestCa,
-    sign_ca: TestCa,
+    /// The two CAs, shared with orders being signed outside the authority's lock ([`order`]).
+    cas: Arc<Cas>,
     entries: Vec<Entry>,
     suspended: BTreeSet<String>,
     /// (person, device) whose sign certificate was revoked by lifting a suspension.
@@ -163,8 +166,10 @@ impl VirtualAuthority {
             TestCa::from_pem(kind, &pem, &path)
         };
         Ok(VirtualAuthority {
-            auth_ca: load_one(CertKind::Auth)?,
-            sign_ca: load_one(CertKind::Sign)?,
+            cas: Arc::new(Cas {
+                auth: load_one(CertKind::Auth)?,
+                sign: load_one(CertKind::Sign)?,
+            }),
             entries: Vec::new(),
             suspended: BTreeSet::new(),
             sign_pending: BTreeSet::new(),
@@ -187,10 +192,7 @@ impl VirtualAuthority {
     }
 
     fn ca(&self, kind: CertKind) -> &TestCa {
-        match kind {
-            CertKind::Auth => &self.auth_ca,
-            CertKind::Sign => &self.sign_ca,
-        }
+        self.cas.get(kind)
     }
 
     /// The CA certificate for one kind, DER.
@@ -215,7 +217,8 @@ impl VirtualAuthority {
 
     /// Smartphone certificates into a device: (auth, sign). `revoke_previous` = the normal rule R2:
     /// every smartphone certificate of that person on any OTHER device is revoked at once. Older
-    /// certificates on the same device are always superseded. Refused while suspended.
+    /// certificates on the same device are always superseded. Refused while suspended. (Order, sign
+    /// and commit in one go; a shared authority does the signing outside its lock, see [`order`].)
     pub fn issue_smartphone(
         &mut self,
         holder: &HolderInfo,
@@ -224,27 +227,10 @@ impl VirtualAuthority {
         sign_spki: &[u8],
         revoke_previous: bool,
     ) -> Result<(Vec<u8>, Vec<u8>), SimAuthorityError> {
-        let person = holder.person_id.as_str();
-        if self.is_suspended(person) {
-            return Err(SimAuthorityError::Suspended {
-                person: person.to_string(),
-            });
-        }
-        // Build both first: a failure changes nothing at the authority.
-        let mut auth = self.build(holder, CertKind::Auth, auth_spki)?;
-        let mut sign = self.build(holder, CertKind::Sign, sign_spki)?;
-        auth.device = Some(device.to_string());
-        sign.device = Some(device.to_string());
-        self.revoke_where(CertKind::ALL.as_slice(), RevocationCause::Superseded, |e| {
-            e.is_valid_smartphone(person)
-                && (revoke_previous || e.device.as_deref() == Some(device))
-        });
-        let ders = (auth.der.clone(), sign.der.clone());
-        self.entries.push(auth);
-        self.entries.push(sign);
-        self.sign_pending
-            .remove(&(person.to_string(), device.to_string()));
-        Ok(ders)
+        let pair = self
+            .order_smartphone(holder, device, auth_spki, sign_spki)?
+            .sign()?;
+        self.commit_smartphone(pair, revoke_previous)
     }
 
     /// Revokes the currently valid smartphone certificates of `kinds` of a person on a device.
@@ -358,40 +344,33 @@ impl VirtualAuthority {
     /// The current CRL of one CA, DER: signed by that CA, with reason codes; its CRL number grows with
     /// every change (the same bytes are returned while nothing changes).
     pub fn crl_der(&self, kind: CertKind) -> Result<Vec<u8>, SimAuthorityError> {
-        let revision = self.revisions[slot(kind)];
-        let mut cache = self
-            .crl_cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((rev, der)) = &cache[slot(kind)]
-            && *rev == revision
-        {
-            return Ok(der.clone());
+        match self.crl_fetch(kind) {
+            CrlFetch::Ready(der) => Ok(der),
+            CrlFetch::Unsigned(crl) => {
+                let crl = crl.sign()?;
+                self.keep_crl(&crl);
+                Ok(crl.into_der())
+            }
         }
-        let entries: Vec<CrlEntry> = self
-            .entries
-            .iter()
-            .filter(|e| e.kind == kind)
-            .filter_map(|e| {
-                e.revoked.map(|(at, cause)| CrlEntry {
-                    serial: e.serial.clone(),
-                    at,
-                    reason: ca::reason_code(cause),
-                })
-            })
-            .collect();
-        let der = self.ca(kind).crl(revision + 1, self.now(), &entries)?;
-        cache[slot(kind)] = Some((revision, der.clone()));
-        Ok(der)
     }
 
-    /// Builds (does not record) one certificate for a holder; `device` is left empty (card).
+    /// Builds and signs (does not record) one certificate for a holder; `device` is left empty (card).
     fn build(
         &self,
         holder: &HolderInfo,
         kind: CertKind,
         spki: &[u8],
     ) -> Result<Entry, SimAuthorityError> {
+        self.plan(holder, kind, spki)?.sign(&self.cas)
+    }
+
+    /// Decides (does not sign) one certificate for a holder: serial, validity, holder fields.
+    fn plan(
+        &self,
+        holder: &HolderInfo,
+        kind: CertKind,
+        spki: &[u8],
+    ) -> Result<Unsigned, SimAuthorityError> {
         if holder.person_id.is_empty() {
             return Err(SimAuthorityError::Holder {
                 field: "person_id",
@@ -411,22 +390,14 @@ impl VirtualAuthority {
                 (ca::OID_TEST_MARKER, ca::TEST_MARKER.to_string()),
             ],
         };
-        let serial = self.fresh_serial();
-        let der = self.ca(kind).issue(&LeafRequest {
-            person_id: &holder.person_id,
-            spki_der: spki,
-            serial: &serial,
+        Ok(Unsigned {
+            kind,
+            person: holder.person_id.clone(),
+            spki: spki.to_vec(),
+            serial: self.fresh_serial(),
             not_before: now,
             not_after,
             other_names,
-        })?;
-        Ok(Entry {
-            person: holder.person_id.clone(),
-            device: None,
-            kind,
-            serial,
-            der,
-            revoked: None,
         })
     }
 

@@ -1,6 +1,6 @@
 //! `AuthorityTransport` over a shared in-process [`VirtualAuthority`].
 
-use super::VirtualAuthority;
+use super::{CrlFetch, VirtualAuthority};
 use crate::transport::{AuthorityTransport, TransportError};
 use crate::types::{CertKind, IssuedRecord};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,10 +34,19 @@ impl AuthorityTransport for InProcessAuthority {
     }
 
     fn crl(&mut self, kind: CertKind) -> Result<Vec<u8>, TransportError> {
-        self.lock()?.crl_der(kind).map_err(|e| TransportError::Io {
-            unit: UNIT.to_string(),
-            detail: e.to_string(),
-        })
+        // Signed with the authority unlocked: other phones go on meanwhile.
+        let fetch = self.lock()?.crl_fetch(kind);
+        match fetch {
+            CrlFetch::Ready(der) => Ok(der),
+            CrlFetch::Unsigned(crl) => {
+                let crl = crl.sign().map_err(|e| TransportError::Io {
+                    unit: UNIT.to_string(),
+                    detail: e.to_string(),
+                })?;
+                self.lock()?.keep_crl(&crl);
+                Ok(crl.into_der())
+            }
+        }
     }
 
     fn issued(&mut self, person: &str) -> Result<Vec<IssuedRecord>, TransportError> {
