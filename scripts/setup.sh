@@ -10,6 +10,8 @@ MYNACERT_PACKAGES+=(libxml2-utils chromium)
 # PC/SC: readers, the vpcd virtual reader for served virtual cards, OpenSC for interop tests.
 MYNACERT_PACKAGES+=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc)
 MYNACERT_PACKAGES+=(adb) # Debian's adb 29: the adb server the ADB tests drive
+# What only the tests need (scripts/test sets it): PostgreSQL for the shared store and work queue.
+MYNACERT_PACKAGES+=(${MYNACERT_TEST_PACKAGES[@]+"${MYNACERT_TEST_PACKAGES[@]}"})
 
 need=()
 for p in "${MYNACERT_PACKAGES[@]}"; do

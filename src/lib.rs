@@ -21,5 +21,6 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod schedule;
+pub mod store;
 
 pub use mynacert_wire::{apdu, identity, profile, secret, transport, types};

@@ -199,6 +199,7 @@ pub fn journal(header: RunHeader, results: Vec<ScenarioResult>, finished: bool) 
             suite_digest: None,
             fingerprints: BTreeMap::new(),
             result: r,
+            lost: Vec::new(),
         })
         .collect();
     let footer = finished.then(|| RunFooter {

@@ -20,8 +20,8 @@ pub use header::{RunMeta, start_run, suite_digests, suite_files};
 pub use merge::{MergeError, merge};
 pub use reader::{Journal, JournalError, read_journal};
 pub use record::{
-    CertRules, Entry, FORMAT, RunFooter, RunHeader, ScenarioEntry, StepEntry, SuiteRecord,
-    UnitRecord,
+    CertRules, Entry, FORMAT, LostAttempt, RunFooter, RunHeader, ScenarioEntry, StepEntry,
+    SuiteRecord, UnitRecord,
 };
 pub use writer::{Fanout, JournalWriter};
 

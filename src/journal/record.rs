@@ -122,6 +122,9 @@ pub struct StepEntry {
     pub unit: Option<String>,
     /// 1-based attempt of the scenario.
     pub attempt: u32,
+    /// The execution's number in the run (absent in journals written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
     /// Setup, scenario step or clean-up (older journals: scenario step).
     #[serde(default)]
     pub phase: crate::runner::result::Phase,
@@ -140,6 +143,20 @@ pub struct ScenarioEntry {
     /// Build fingerprint of every bound unit (serial → fingerprint).
     pub fingerprints: BTreeMap<String, String>,
     pub result: ScenarioResult,
+    /// Attempts cut short because the host running them was lost (a queue worker killed or cut off from
+    /// the store): infrastructure errors of that host, not of the device, so they make nothing flaky.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<LostAttempt>,
+}
+
+/// An attempt a lost host did not finish ([`ScenarioEntry::lost`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostAttempt {
+    /// The worker that held the execution.
+    pub worker: String,
+    pub host: String,
+    /// When another worker found its lease expired and took the execution over (RFC 3339).
+    pub lost_at: String,
 }
 
 /// The last line of a run that ended normally.

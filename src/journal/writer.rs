@@ -154,6 +154,7 @@ impl Reporter for JournalWriter {
                     model,
                     unit,
                     attempt: *attempt,
+                    index: Some(*index),
                     phase: *phase,
                     step: (*step).clone(),
                 };
@@ -174,6 +175,7 @@ impl Reporter for JournalWriter {
                     suite_digest: self.digests.get(suite).cloned(),
                     fingerprints,
                     result: (*result).clone(),
+                    lost: Vec::new(),
                 };
                 self.record(Entry::Scenario(Box::new(entry)), true);
                 self.current.remove(index);

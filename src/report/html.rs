@@ -270,6 +270,15 @@ fn is_base64(s: &str) -> bool {
 
 /// Renders the HTML report (pure function of the journal and the report built from it).
 pub fn render(j: &Journal, report: &RunReport) -> Result<String, minijinja::Error> {
+    render_with(j, report, &[])
+}
+
+/// Renders the HTML report with a history section for the models of the run (from a store).
+pub fn render_with(
+    j: &Journal,
+    report: &RunReport,
+    history: &[crate::store::history::Series],
+) -> Result<String, minijinja::Error> {
     let models: Vec<ModelView> = report
         .verdicts
         .iter()
@@ -330,6 +339,7 @@ pub fn render(j: &Journal, report: &RunReport) -> Result<String, minijinja::Erro
         model_ids,
         rules,
         torn_tail: j.torn_tail,
+        history: super::history_svg::views(history),
     };
     let mut env = minijinja::Environment::new();
     env.add_template("report.html", TEMPLATE)?;
@@ -346,6 +356,7 @@ struct Page<'a> {
     model_ids: BTreeSet<&'a str>,
     rules: Vec<(String, &'static str)>,
     torn_tail: bool,
+    history: Vec<super::history_svg::HistoryView>,
 }
 
 #[cfg(test)]

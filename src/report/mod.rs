@@ -2,6 +2,7 @@
 //! them): `results.json`, `junit.xml` (CI), `report.html` (people), plus the console reporter and table.
 
 mod console;
+pub mod history_svg;
 pub mod html;
 pub mod junit;
 pub mod verdict;
@@ -89,11 +90,20 @@ pub struct ReportFiles {
 
 /// Writes `results.json`, `junit.xml` and `report.html` into the run directory, from the journal only.
 pub fn write_reports(run_dir: &Path, j: &Journal) -> std::io::Result<(RunReport, ReportFiles)> {
+    write_reports_with(run_dir, j, &[])
+}
+
+/// [`write_reports`], the HTML page with a history section (series from a store).
+pub fn write_reports_with(
+    run_dir: &Path,
+    j: &Journal,
+    history: &[crate::store::history::Series],
+) -> std::io::Result<(RunReport, ReportFiles)> {
     let report = RunReport::from_journal(j);
     // The JUnit file and the HTML page are rendered side by side (two cores, one report).
     let (xml, page) = std::thread::scope(|s| {
         let xml = s.spawn(|| junit::render(j, &report).map_err(|e| e.to_string()));
-        let page = html::render(j, &report).map_err(|e| e.to_string());
+        let page = html::render_with(j, &report, history).map_err(|e| e.to_string());
         let xml = xml
             .join()
             .unwrap_or_else(|_| Err("the JUnit renderer panicked".to_string()));

@@ -95,6 +95,8 @@ pub struct RunOptions {
     pub timeouts: crate::scenario::model::Timeouts,
     /// Only this part of the run (CI partitions).
     pub partition: Option<Partition>,
+    /// Only these executions (0-based positions in the plan): what a queue worker claimed.
+    pub only: Option<std::collections::BTreeSet<usize>>,
 }
 
 impl Default for RunOptions {
@@ -105,6 +107,7 @@ impl Default for RunOptions {
             parallel: None,
             resume: None,
             partition: None,
+            only: None,
             timeouts: Default::default(),
         }
     }
@@ -281,7 +284,8 @@ impl<'l> Runner<'l> {
                     r.keeps(&ExecKey::new(&job.full_id, &job.model.id, subject_of(b)))
                 });
                 let other_part = parts.as_ref().is_some_and(|(k, of)| of[i] != *k);
-                kept || other_part
+                let unclaimed = self.options.only.as_ref().is_some_and(|o| !o.contains(&i));
+                kept || other_part || unclaimed
             })
             .collect()
     }
@@ -407,7 +411,8 @@ fn skipped_on(job: &Job, b: &Binding, reason: SkipReason) -> ScenarioResult {
     r
 }
 
-fn skipped(job: &Job, reason: SkipReason) -> ScenarioResult {
+/// The result of an execution that cannot run (what a one-host run records for it).
+pub fn skipped(job: &Job, reason: SkipReason) -> ScenarioResult {
     ScenarioResult {
         scenario: job.full_id.clone(),
         title: job.scenario.title.clone(),

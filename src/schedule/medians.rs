@@ -108,6 +108,7 @@ mod tests {
             model: model.into(),
             unit: None,
             attempt: 1,
+            index: None,
             phase: Phase::Step,
             step: s,
         }

@@ -268,8 +268,35 @@ pub fn select(root: &Path, args: &super::SelectArgs) -> Result<Selected, CliErro
     Ok(Selected { set, loaded, jobs })
 }
 
+/// How a command reaches its lab's phones (`run` and `worker` share these options).
+pub trait LabOptions {
+    fn phones(&self) -> super::phones::PhonePath;
+    fn adb_port_base(&self) -> u16;
+    fn unit_return_timeout(&self) -> u64;
+    fn time_scale(&self) -> f64;
+}
+
+impl LabOptions for RunArgs {
+    fn phones(&self) -> super::phones::PhonePath {
+        self.phones
+    }
+    fn adb_port_base(&self) -> u16 {
+        self.adb_port_base
+    }
+    fn unit_return_timeout(&self) -> u64 {
+        self.unit_return_timeout
+    }
+    fn time_scale(&self) -> f64 {
+        self.time_scale
+    }
+}
+
 /// The spec the lab factory opens a selection's lab from.
-pub fn lab_spec(root: &Path, loaded: &LoadedLab, args: &RunArgs) -> Result<LabSpec, CliError> {
+pub fn lab_spec(
+    root: &Path,
+    loaded: &LoadedLab,
+    args: &impl LabOptions,
+) -> Result<LabSpec, CliError> {
     // A virtual lab charges device time; a bench measures it.
     let timing = match loaded.file.kind {
         mynacert::lab::LabKind::Virtual => Some(
@@ -283,11 +310,11 @@ pub fn lab_spec(root: &Path, loaded: &LoadedLab, args: &RunArgs) -> Result<LabSp
         file: loaded.file.clone(),
         profiles: loaded.profiles.clone(),
         identities: loaded.identities.clone(),
-        phones: args.phones.into(),
-        adb_port_base: args.adb_port_base,
-        boot_timeout: std::time::Duration::from_secs(args.unit_return_timeout.max(30)),
+        phones: args.phones().into(),
+        adb_port_base: args.adb_port_base(),
+        boot_timeout: std::time::Duration::from_secs(args.unit_return_timeout().max(30)),
         timing,
-        time_scale: args.time_scale,
+        time_scale: args.time_scale(),
     })
 }
 

@@ -6,12 +6,15 @@ pub mod devices;
 mod labcheck;
 pub mod phones;
 mod plan;
+mod queue;
 pub mod reader;
 pub mod results;
 mod run;
 pub mod serve;
 mod serve_control;
+mod store;
 mod validate;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -65,6 +68,14 @@ pub enum Command {
     Lab(serve::LabCommand),
     /// List units attached over ADB with model, Android version, fingerprint and matching profile.
     Devices(devices::DevicesArgs),
+    /// The results store: import run directories, list runs.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+    /// Per model × scenario across the store's runs: regressions, fixes, flaky across runs, durations.
+    History(store::HistoryArgs),
+    /// A lab host's worker: claims queued executions its units, readers and identities can serve, runs
+    /// them, writes the results back (`run --queue` plans them into a PostgreSQL store).
+    Worker(worker::WorkerArgs),
 }
 
 /// What to run, and where: the lab, the models, the scenarios (shared by `run` and `plan`).
@@ -155,6 +166,25 @@ pub struct RunArgs {
     /// First loopback port for the served adbds with `--phones adb-*` (0 = any free ports).
     #[arg(long, default_value_t = 0, value_name = "PORT")]
     pub adb_port_base: u16,
+    #[command(flatten)]
+    pub store: StoreRunArgs,
+}
+
+/// Where a run is recorded besides its directory, and whether workers run it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreRunArgs {
+    #[command(flatten)]
+    pub store: store::StoreArg,
+    /// Record the run in no store (its run directory only).
+    #[arg(long, conflicts_with = "queue")]
+    pub no_store: bool,
+    /// Plan the run into the PostgreSQL store's work queue; lab hosts' `mynacert worker`s run it and
+    /// this command waits for them, then reports.
+    #[arg(long)]
+    pub queue: bool,
+    /// With `--queue`: return once the run is queued (report it later: `report --store … --run ID`).
+    #[arg(long, requires = "queue")]
+    pub detach: bool,
 }
 
 /// Parses arguments, runs, returns the process exit code.
@@ -182,6 +212,9 @@ pub fn main() -> i32 {
         Command::Lab(serve::LabCommand::Serve(args)) => serve::serve(&root, &args),
         Command::Lab(serve::LabCommand::Check(args)) => labcheck::check(&root, &args),
         Command::Devices(args) => devices::devices(&root, &args),
+        Command::Store(c) => store::store_cmd(&c),
+        Command::History(a) => store::history(&a),
+        Command::Worker(a) => worker::worker(&root, &a),
     };
     match r {
         Ok(code) => code,

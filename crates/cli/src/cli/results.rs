@@ -3,14 +3,23 @@
 use super::commands::CliError;
 use mynacert::bundle::{self, TrustList};
 use mynacert::devicelist;
-use mynacert::report::{render_table, write_reports};
+use mynacert::report::render_table;
 use std::path::{Path, PathBuf};
 
 /// `mynacert report RUN_DIR`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Run directory holding `journal.jsonl`.
-    pub run_dir: PathBuf,
+    /// Run directory holding `journal.jsonl` (or `--run ID` for a run in a store).
+    #[arg(required_unless_present = "run")]
+    pub run_dir: Option<PathBuf>,
+    /// A run in the store (`--store`): its reports are written to `--out`/RUN_ID/.
+    #[arg(long, value_name = "RUN_ID", conflicts_with = "run_dir")]
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub store: super::store::StoreArg,
+    /// Where a store run's directory goes.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
 }
 
 /// `mynacert keygen`.
@@ -94,7 +103,27 @@ fn invalid(e: impl std::fmt::Display) -> CliError {
 
 /// `mynacert report RUN_DIR`: rebuilds every report from the journal alone.
 pub fn report(args: &ReportArgs) -> Result<i32, CliError> {
-    report_dir(&args.run_dir)
+    match (&args.run, &args.run_dir) {
+        (Some(id), _) => {
+            let mut store = super::store::open(&args.store.location(&args.out))?;
+            let mut j = store.journal(id).map_err(super::store::store_error)?;
+            // A queued run whose executions are all done is finished by whoever reports it first.
+            if j.footer.is_none()
+                && let Ok(p) = store.progress(id)
+                && p.total > 0
+                && p.finished()
+            {
+                j = store.finish_queued(id).map_err(super::store::store_error)?;
+            }
+            let dir = args.out.join(id);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| infra(format!("cannot create {}: {e}", dir.display())))?;
+            let history = super::store::history_for(&mut store, &j);
+            report_journal(&dir, &j, &history)
+        }
+        (None, Some(dir)) => report_dir(dir),
+        (None, None) => Err(invalid("give a run directory, or `--store … --run RUN_ID`")),
+    }
 }
 
 /// `mynacert merge RUN_DIR… --out DIR`.
@@ -127,7 +156,17 @@ pub fn merge(args: &MergeArgs) -> Result<i32, CliError> {
 /// Writes a run directory's reports from its journal, prints the verdict table; the run's exit code.
 fn report_dir(run_dir: &Path) -> Result<i32, CliError> {
     let j = mynacert::journal::read_journal(run_dir).map_err(invalid)?;
-    let (report, files) = write_reports(run_dir, &j).map_err(infra)?;
+    report_journal(run_dir, &j, &[])
+}
+
+/// Writes a run's reports into `run_dir` from its journal (read from the directory or a store).
+fn report_journal(
+    run_dir: &Path,
+    j: &mynacert::journal::Journal,
+    history: &[mynacert::store::history::Series],
+) -> Result<i32, CliError> {
+    let (report, files) =
+        mynacert::report::write_reports_with(run_dir, j, history).map_err(infra)?;
     if j.interrupted() {
         eprintln!(
             "warning: the run was interrupted; reporting the {} scenario(s) that finished{}",

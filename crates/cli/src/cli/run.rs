@@ -20,6 +20,9 @@ struct Continued {
 
 /// `mynacert run`.
 pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
+    if args.store.queue {
+        return super::queue::run_queued(root, args);
+    }
     let continued = match (&args.resume, &args.rerun_failed) {
         (Some(dir), _) => Some(open_continued(dir, false)?),
         (None, Some(dir)) => Some(open_continued(dir, true)?),
@@ -116,6 +119,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
                 parallel,
                 resume,
                 partition: selection.partition,
+                only: None,
                 timeouts: set
                     .profile
                     .as_ref()
@@ -136,12 +140,23 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         .finish()
         .map_err(|e| CliError::Infra(format!("cannot finish the journal: {e}")))?;
     let j = read_journal(&run_dir).map_err(|e| CliError::Infra(e.to_string()))?;
-    let (report, files) = mynacert::report::write_reports(&run_dir, &j).map_err(|e| {
-        CliError::Infra(format!(
-            "cannot write reports in {}: {e}",
-            run_dir.display()
-        ))
-    })?;
+    // Into the store (the journal stays the source of truth: a failure here loses nothing).
+    let (stored, history) = if args.store.no_store {
+        (Ok(None), Vec::new())
+    } else {
+        record(
+            &args.store.store.location(&run_dir_parent(&run_dir)),
+            &j,
+            &run_dir,
+        )
+    };
+    let (report, files) =
+        mynacert::report::write_reports_with(&run_dir, &j, &history).map_err(|e| {
+            CliError::Infra(format!(
+                "cannot write reports in {}: {e}",
+                run_dir.display()
+            ))
+        })?;
     let v = &report.verdicts;
     println!("\n{}", render_table(v));
     if let Some(d) = device_time {
@@ -157,13 +172,54 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
     }
     println!("results: {}", files.results.display());
     let code = exit_code(&report.scenarios, v);
+    match stored {
+        Ok(Some(at)) => println!("store: {at}"),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!(
+                "error: the run is complete in {} but not in the store: {e}\n  hint: `mynacert store import {}` once the store is back",
+                run_dir.display(),
+                run_dir.display()
+            );
+            println!("exit 3: {}", exit_summary(code, v));
+            return Ok(3.max(code));
+        }
+    }
     println!("exit {code}: {}", exit_summary(code, v));
     Ok(code)
 }
 
+/// The reports directory a run directory lies in (where the default store is).
+fn run_dir_parent(run_dir: &Path) -> PathBuf {
+    run_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("reports"))
+}
+
+/// Imports the run into the store; the history of its models for the HTML report.
+fn record(
+    location: &mynacert::store::Location,
+    j: &Journal,
+    run_dir: &Path,
+) -> (
+    Result<Option<String>, CliError>,
+    Vec<mynacert::store::history::Series>,
+) {
+    let mut store = match super::store::open(location) {
+        Ok(s) => s,
+        Err(e) => return (Err(e), Vec::new()),
+    };
+    if let Err(e) = store.import(j, Some(run_dir), &super::store::host_name()) {
+        return (Err(super::store::store_error(e)), Vec::new());
+    }
+    let history = super::store::history_for(&mut store, j);
+    (Ok(Some(store.location())), history)
+}
+
 /// The selection as the journal records it: paths made absolute (the lab file's against the project,
 /// `--suite` and `--devices` against the working directory), so the run can be continued from anywhere.
-fn recordable(root: &Path, s: &SelectArgs) -> SelectArgs {
+pub(super) fn recordable(root: &Path, s: &SelectArgs) -> SelectArgs {
     let abs = |p: &PathBuf| p.canonicalize().unwrap_or_else(|_| p.clone());
     let mut out = s.clone();
     if !out.lab.is_absolute() {

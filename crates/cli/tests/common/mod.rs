@@ -5,6 +5,7 @@
 
 pub mod adb;
 pub mod pcsc;
+pub mod pg;
 
 use mynacert::lab::profiles::load_profiles;
 use mynacert::lab::{LabFile, LabSpec, OpenLab, PhonePath, load_flows, load_identities, open_lab};

@@ -13,3 +13,4 @@ mod pcsc_runner;
 mod pcsc_se;
 mod pcsc_timeout;
 mod pcsc_vpcd;
+mod queue;

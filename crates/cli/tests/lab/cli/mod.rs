@@ -231,4 +231,5 @@ pub(super) fn statuses(r: &serde_json::Value) -> std::collections::BTreeMap<Stri
 mod partition;
 mod resume;
 mod run;
+mod store;
 mod validate;
