@@ -209,7 +209,8 @@ pub fn render_history(series: &[Series], location: &str) -> String {
     out
 }
 
-/// The history section of a run's HTML report: the models of the run, their last ten runs.
+/// The history section of a run's HTML report: the models of the run, their last ten runs; only the
+/// scenarios with an earlier run to compare with (a first run's report has no history section).
 pub fn history_for(store: &mut Store, j: &mynacert::journal::Journal) -> Vec<Series> {
     let models: std::collections::BTreeSet<&str> = j
         .scenarios
@@ -223,7 +224,7 @@ pub fn history_for(store: &mut Store, j: &mynacert::journal::Journal) -> Vec<Ser
             scenario: None,
             last: 10,
         }) {
-            Ok(s) => out.extend(s),
+            Ok(s) => out.extend(s.into_iter().filter(|s| s.outcomes.len() > 1)),
             Err(e) => {
                 eprintln!("warning: no history section: {e}");
                 return Vec::new();

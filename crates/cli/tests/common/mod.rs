@@ -106,3 +106,25 @@ pub fn virtual_lab_with(profiles: &[Arc<DeviceProfile>]) -> VirtualLab {
 pub fn virtual_lab() -> VirtualLab {
     virtual_lab_with(&profiles())
 }
+
+/// The run directories under a reports directory, sorted (the store's file beside them is not one).
+pub fn run_dirs(out: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    dirs.retain(|p| p.is_dir());
+    dirs.sort();
+    dirs
+}
+
+/// The one run directory under a reports directory.
+pub fn the_run_dir(out: &Path) -> PathBuf {
+    let dirs = run_dirs(out);
+    assert_eq!(
+        dirs.len(),
+        1,
+        "want one run directory in {}: {dirs:?}",
+        out.display()
+    );
+    dirs[0].clone()
+}

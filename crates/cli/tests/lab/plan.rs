@@ -192,12 +192,7 @@ fn plan_shows_the_shipped_certification_without_touching_anything() {
         .output()
         .expect("run");
     assert_eq!(o.status.code(), Some(0));
-    let run_dir = std::fs::read_dir(runs.path())
-        .expect("out")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .next()
-        .expect("a run directory");
+    let run_dir = crate::common::the_run_dir(runs.path());
     let o = mynacert()
         .args(["plan", "--model", "kumo-km51a", "--medians"])
         .arg(&run_dir)

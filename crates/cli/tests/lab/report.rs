@@ -256,12 +256,7 @@ fn run_virtual_lab(out: &Path, args: &[&str], code: i32) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    std::fs::read_dir(out)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .find(|p| p.is_dir())
-        .unwrap()
+    crate::common::the_run_dir(out)
 }
 
 #[test]
@@ -314,10 +309,9 @@ fn a_run_killed_with_sigkill_reports_every_finished_scenario() {
     let deadline = Instant::now() + Duration::from_secs(120);
     let journal = loop {
         assert!(Instant::now() < deadline, "no journal appeared");
-        let found = std::fs::read_dir(dir.path())
-            .ok()
-            .and_then(|mut rd| rd.find_map(|e| e.ok()))
-            .map(|e| e.path().join("journal.jsonl"));
+        let found = crate::common::run_dirs(dir.path())
+            .first()
+            .map(|d| d.join("journal.jsonl"));
         if let Some(j) = found
             && let Ok(text) = std::fs::read_to_string(&j)
             && text.matches("\"kind\":\"scenario\"").count() >= 5

@@ -363,12 +363,7 @@ fn mynacert_run_drives_the_served_phones_through_the_adb_server() {
         .find(|l| l.starts_with("KM-51A"))
         .expect("a KM-51A row");
     assert!(line.contains("supported") && line.contains("yes"), "{line}");
-    let run_dir = std::fs::read_dir(out_dir.path())
-        .expect("reports")
-        .filter_map(Result::ok)
-        .next()
-        .expect("a run directory")
-        .path();
+    let run_dir = crate::common::the_run_dir(out_dir.path());
     let results: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).expect("results"))
             .expect("results.json");

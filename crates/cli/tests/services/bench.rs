@@ -77,12 +77,7 @@ fn run(bin: &str, args: &[&str], out: &Path) -> (Option<i32>, String, serde_json
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-    let run_dir = std::fs::read_dir(out)
-        .expect("reports")
-        .filter_map(Result::ok)
-        .next()
-        .expect("a run directory")
-        .path();
+    let run_dir = crate::common::the_run_dir(out);
     let results =
         serde_json::from_slice(&std::fs::read(run_dir.join("results.json")).expect("results"))
             .expect("results.json");

@@ -60,11 +60,7 @@ fn wait_exit(child: &mut Child, timeout: Duration, log: &Path) -> ExitStatus {
 }
 
 fn results(dir: &Path) -> serde_json::Value {
-    let run = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.join("results.json").exists())
-        .unwrap_or_else(|| panic!("no run directory with results.json in {}", dir.display()));
+    let run = crate::common::the_run_dir(dir);
     serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap()
 }
 

@@ -4,12 +4,7 @@
 use super::*;
 
 fn only_dir(out: &Path) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs[0].clone()
+    crate::common::the_run_dir(out)
 }
 
 /// The verdict table as the console prints it (stdout up to the results line).

@@ -33,10 +33,7 @@ fn wait_for(out: &Path, n: usize) -> PathBuf {
             Instant::now() < deadline,
             "the run never reached {n} executions"
         );
-        let found = std::fs::read_dir(out)
-            .ok()
-            .and_then(|mut rd| rd.find_map(|e| e.ok()))
-            .map(|e| e.path());
+        let found = crate::common::run_dirs(out).first().cloned();
         if let Some(d) = found
             && let Ok(text) = std::fs::read_to_string(d.join("journal.jsonl"))
             && text.matches("\"kind\":\"scenario\"").count() >= n
@@ -57,12 +54,7 @@ fn a_killed_run_resumed_ends_as_an_uninterrupted_run_with_each_execution_once() 
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    let whole_dir = std::fs::read_dir(&whole)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let whole_dir = crate::common::the_run_dir(&whole);
     let expected = results(&whole_dir);
     // Over ADB a run takes seconds: kill it a third of the way in.
     let killed = dir.path().join("killed");
@@ -130,12 +122,7 @@ fn a_changed_suite_is_refused_and_a_rerun_adds_attempts_to_the_failures_only() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let run_dir = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run_dir = crate::common::the_run_dir(&out);
     let first = results(&run_dir);
     let failed: Vec<String> = statuses(&first)
         .into_iter()

@@ -155,12 +155,7 @@ fn a_suite_and_a_model_profile_outside_the_project_run_as_they_lie() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(row.contains("partial run"), "{row}");
     // Both files are in the run directory, neither overwriting the other.
-    let run = std::fs::read_dir(out_dir.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run = crate::common::the_run_dir(out_dir.path());
     let copies: Vec<String> = std::fs::read_dir(run.join("suites"))
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

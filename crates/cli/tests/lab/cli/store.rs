@@ -6,15 +6,6 @@ use super::bin;
 use mynacert::journal::fixture::{attempt, header, journal, model, result, rules, write_run_dir};
 use mynacert::profile::Listing;
 use mynacert::runner::result::{AttemptStatus, Evidence};
-use std::path::Path;
-
-fn run_dir_of(out: &Path) -> std::path::PathBuf {
-    std::fs::read_dir(out)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.join("journal.jsonl").exists())
-        .unwrap()
-}
 
 #[test]
 fn a_run_lands_in_the_default_store_and_its_reports_come_back_from_it() {
@@ -41,7 +32,7 @@ fn a_run_lands_in_the_default_store_and_its_reports_come_back_from_it() {
         stdout.contains(&format!("store: {}", store.display())),
         "{stdout}"
     );
-    let run_dir = run_dir_of(&out);
+    let run_dir = crate::common::the_run_dir(&out);
     let run_id = run_dir.file_name().unwrap().to_string_lossy().into_owned();
     let again = dir.path().join("again");
     let o = bin()
@@ -67,12 +58,7 @@ fn a_run_lands_in_the_default_store_and_its_reports_come_back_from_it() {
     // A second run: the HTML report shows the history of the model's scenarios.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     run(&[]);
-    let newest = std::fs::read_dir(&out)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("report.html").exists())
-        .max()
-        .unwrap();
+    let newest = crate::common::run_dirs(&out).pop().unwrap();
     let html = std::fs::read_to_string(newest.join("report.html")).unwrap();
     assert!(
         html.contains("<h2>History</h2>") && html.contains("<svg"),

@@ -254,12 +254,7 @@ fn a_literal_password_is_a_warning_and_is_redacted_in_the_run_directory() {
         !err.contains("fail  ") && !err.contains("WRONG123"),
         "{err}"
     );
-    let run = std::fs::read_dir(&reports)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run = crate::common::the_run_dir(&reports);
     let original = std::fs::read(&suite).unwrap();
     let copied = std::fs::read_to_string(run.join("suites/revocation.yaml")).unwrap();
     assert!(!copied.contains("WRONG123"));
