@@ -46,6 +46,61 @@ pub struct LabFile {
     /// files, relative to this lab file (see [`LabFile::profile_paths`]).
     #[serde(default)]
     pub profiles: Vec<PathBuf>,
+    /// What the harness may do to the lab's test cards (never lock one by default).
+    #[serde(default)]
+    pub card_safety: CardSafety,
+}
+
+/// `card_safety:` of a lab file. A VERIFY on a test card that could leave it with fewer than `floor`
+/// tries is refused (an infrastructure error naming the identity and the tries left), except on the
+/// cards of `allow_lock`: ones the issuer's test service (or the virtual lab) can reset. A locked My
+/// Number Card signing password is unblocked only in person at a municipal office.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSafety {
+    /// Tries a card always keeps (default 1: never the last one).
+    #[serde(default = "one")]
+    pub floor: u8,
+    /// Identities whose cards may be spent to 0 tries (wrong-PIN scenarios on resettable cards).
+    #[serde(default)]
+    pub allow_lock: Vec<String>,
+}
+
+fn one() -> u8 {
+    1
+}
+
+impl Default for CardSafety {
+    fn default() -> Self {
+        CardSafety {
+            floor: 1,
+            allow_lock: Vec::new(),
+        }
+    }
+}
+
+impl CardSafety {
+    /// Why a VERIFY with `tries` left may not be sent to `identity`'s card, if it may not: it could
+    /// spend one try (a wrong PIN always does; a "right" one does if the fixture is wrong).
+    pub fn refuses(&self, identity: &str, what: &str, tries: Option<u8>) -> Option<String> {
+        if self.allow_lock.iter().any(|i| i == identity) {
+            return None;
+        }
+        let hint = "list the identity under the lab file's `card_safety: allow_lock` only if the issuer's test service can reset its card";
+        match tries {
+            None => Some(format!(
+                "the card of `{identity}` is blocked ({what}); not tried: a blocked test card needs the issuer to reset it ({hint})"
+            )),
+            Some(n) if n.saturating_sub(1) < self.floor => Some(format!(
+                "the card of `{identity}` has {n} {what} tr{} left; a VERIFY could leave {}, below the lab's floor of {}: \
+                 refused so the test card is not locked ({hint})",
+                if n == 1 { "y" } else { "ies" },
+                n.saturating_sub(1),
+                self.floor
+            )),
+            Some(_) => None,
+        }
+    }
 }
 
 /// Positions of a lab file's `profiles:` entries.
@@ -146,6 +201,14 @@ impl LabFile {
                 hint(&self.reference_model, ids().collect())
             ));
         }
+        for id in &self.card_safety.allow_lock {
+            if !self.identities.contains(id) {
+                out.push(format!(
+                    "card_safety: allow_lock names `{id}`, which is not one of the lab's identities{}",
+                    hint(id, self.identities.iter().map(String::as_str).collect())
+                ));
+            }
+        }
         for u in &self.units {
             if !ids().any(|p| p == u.profile) {
                 out.push(format!(
@@ -245,6 +308,33 @@ pub fn load_yaml_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_keeps_its_floor_unless_the_lab_allows_it_to_lock() {
+        let strict = CardSafety::default();
+        assert_eq!(strict.refuses("taro", "sign pin", Some(2)), None);
+        let why = strict.refuses("taro", "sign pin", Some(1)).unwrap();
+        assert!(why.contains("`taro` has 1 sign pin try left"), "{why}");
+        assert!(
+            strict
+                .refuses("taro", "sign pin", None)
+                .unwrap()
+                .contains("blocked")
+        );
+        let floor3 = CardSafety {
+            floor: 3,
+            allow_lock: vec![],
+        };
+        assert!(floor3.refuses("taro", "sign pin", Some(3)).is_some());
+        assert_eq!(floor3.refuses("taro", "sign pin", Some(4)), None);
+        let resettable = CardSafety {
+            floor: 1,
+            allow_lock: vec!["taro".into()],
+        };
+        assert_eq!(resettable.refuses("taro", "sign pin", Some(1)), None);
+        assert_eq!(resettable.refuses("taro", "sign pin", None), None);
+        assert!(resettable.refuses("hanako", "sign pin", Some(1)).is_some());
+    }
 
     fn profiles() -> Vec<Arc<DeviceProfile>> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));

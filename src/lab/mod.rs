@@ -6,6 +6,7 @@
 pub mod bench;
 #[cfg(test)]
 mod bench_tests;
+pub mod cards;
 mod inventory;
 pub mod open;
 pub mod profiles;
@@ -13,7 +14,7 @@ pub mod provision;
 pub mod survey;
 mod units;
 
-pub use inventory::{LabFile, LabKind, load_identities, load_yaml_file};
+pub use inventory::{CardSafety, LabFile, LabKind, load_identities, load_yaml_file};
 pub use profiles::{ModelFile, check_models, load_profiles};
 pub use units::check_units;
 

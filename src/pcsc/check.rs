@@ -138,6 +138,22 @@ impl<T: CardTransport> Run<T> {
         }
     }
     fn verify_pin(&mut self, what: &'static str, pin: PinKind, value: &Secret) -> bool {
+        // Never the last try: a wrong value here would lock a test token.
+        match self.client.retries_left(pin) {
+            Ok(PinState::Remaining(n)) if n <= 1 => {
+                self.push(
+                    what,
+                    Outcome::Fail,
+                    format!("not tried: {n} try left, a wrong value would lock the token (reset its counters first)"),
+                );
+                return false;
+            }
+            Ok(PinState::Blocked) => {
+                self.push(what, Outcome::Fail, "not tried: blocked");
+                return false;
+            }
+            _ => {}
+        }
         let r = self.client.verify(pin, value).map_err(|e| e.to_string());
         match r {
             Ok(PinState::Verified) => {
@@ -224,6 +240,29 @@ fn body<T: CardTransport>(run: &mut Run<T>, all: &CheckSecrets) {
     }
     let mut auth_verified = false;
     if phone {
+        // R9, as the suites check it: the SE must not give the auth certificate before the auth PIN.
+        // A READ BINARY spends no try.
+        match run.client.read_certificate(CertKind::Auth) {
+            Ok(c) => run.push(
+                "auth cert before PIN",
+                Outcome::Fail,
+                format!("R9: {} bytes readable without the auth PIN", c.len()),
+            ),
+            Err(crate::jpki::JpkiError::EfStatus { sw, .. })
+                if sw == crate::apdu::Sw::SECURITY_STATUS_NOT_SATISFIED =>
+            {
+                run.push(
+                    "auth cert before PIN",
+                    Outcome::Pass,
+                    "refused until the auth PIN is verified (R9)",
+                )
+            }
+            Err(e) => run.push(
+                "auth cert before PIN",
+                Outcome::Fail,
+                format!("cannot tell: {e}"),
+            ),
+        }
         match &secrets.auth_pin {
             Some(p) => auth_verified = run.verify_pin("auth PIN", PinKind::Auth, p),
             None => run.push("auth PIN", Outcome::Skip, "no auth PIN given"),

@@ -32,7 +32,7 @@ impl Runner<'_> {
             job.scenario.rules.clone(),
         );
         let mut ctx = match ctx {
-            Ok(c) => c,
+            Ok(c) => c.with_card_safety(self.options.card_safety.clone()),
             Err(e) => {
                 return Attempt {
                     number,

@@ -127,6 +127,7 @@ pub(super) fn verify_pin(
     ev: &mut Evidence,
 ) -> Result<String, StepFail> {
     let id = ctx.identity(&p.identity)?;
+    let card_safety = ctx.card_safety.clone();
     let right = match (&p.on, p.pin) {
         (Some(_), PinKind::Auth) => id.phone.auth_pin.clone(),
         (Some(_), PinKind::Sign) => id.phone.sign_password.clone(),
@@ -145,6 +146,22 @@ pub(super) fn verify_pin(
         client
             .select_jpki_ap()
             .map_err(|e| StepFail::Infra(format!("{target}: {e}")))?;
+        // A test card: read the tries left first (no try spent) and refuse a VERIFY that could lock it.
+        if p.on.is_none() && p.value != PinChoice::Query {
+            let left = client
+                .retries_left(p.pin)
+                .map_err(|e| StepFail::Infra(format!("{target}: {e}")))?;
+            let tries = match left {
+                PinState::Remaining(n) => Some(n),
+                PinState::Blocked => None,
+                // Already verified in this session: nothing can be spent.
+                PinState::Verified => Some(u8::MAX),
+            };
+            let what = format!("{:?} PIN", p.pin).to_lowercase();
+            if let Some(why) = card_safety.refuses(&id.id, &what, tries) {
+                return Err(StepFail::Infra(why));
+            }
+        }
         let state = match p.value {
             PinChoice::Query => client.retries_left(p.pin),
             PinChoice::Right => client.verify(p.pin, &right),

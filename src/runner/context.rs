@@ -59,6 +59,8 @@ pub struct Context<'c, 'l> {
     pub default_rules: Vec<Rule>,
     /// person id → ledger length when the scenario started: older certificates are not the scenario's.
     pub baseline: BTreeMap<String, usize>,
+    /// What VERIFYs a test card may take.
+    pub card_safety: crate::lab::CardSafety,
 }
 
 impl<'c, 'l> Context<'c, 'l> {
@@ -81,7 +83,14 @@ impl<'c, 'l> Context<'c, 'l> {
             typed: BTreeMap::new(),
             default_rules,
             baseline: BTreeMap::new(),
+            card_safety: Default::default(),
         })
+    }
+
+    /// The lab's rules for its test cards.
+    pub fn with_card_safety(mut self, s: crate::lab::CardSafety) -> Self {
+        self.card_safety = s;
+        self
     }
 
     /// The unit bound to a phone role.

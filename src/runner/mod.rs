@@ -97,6 +97,8 @@ pub struct RunOptions {
     pub partition: Option<Partition>,
     /// Only these executions (0-based positions in the plan): what a queue worker claimed.
     pub only: Option<std::collections::BTreeSet<usize>>,
+    /// What VERIFYs the lab's test cards may take (the lab file's `card_safety:`).
+    pub card_safety: crate::lab::CardSafety,
 }
 
 impl Default for RunOptions {
@@ -109,6 +111,7 @@ impl Default for RunOptions {
             partition: None,
             only: None,
             timeouts: Default::default(),
+            card_safety: Default::default(),
         }
     }
 }

@@ -159,6 +159,18 @@ pub const LAB: FileHelp = FileHelp {
             "profiles",
             "`profiles` lists directories of model profiles or profile files outside devices/models/, relative to the lab file",
         ),
+        (
+            "card_safety",
+            "`card_safety` keeps test cards from locking, e.g. `card_safety: { floor: 1, allow_lock: [taro] }`",
+        ),
+        (
+            "floor",
+            "`floor` is how many tries a test card always keeps (default 1)",
+        ),
+        (
+            "allow_lock",
+            "`allow_lock` lists identities whose cards the issuer's test service can reset",
+        ),
     ],
 };
 

@@ -120,6 +120,7 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
                 resume,
                 partition: selection.partition,
                 only: None,
+                card_safety: file.card_safety.clone(),
                 timeouts: set
                     .profile
                     .as_ref()
@@ -131,6 +132,8 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         device_time = runner.run(&jobs, &mut fanout).device_time;
     }
     drop(reporter);
+    // The test cards as the run leaves them (no try spent): a card running low shows before it locks.
+    let cards = mynacert::lab::cards::card_tries(opened.lab.as_mut());
     // The lab's served phones and cards go with it (an adb server forgets the phones first).
     drop(opened);
     if let Some(e) = journal.error() {
@@ -159,6 +162,10 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         })?;
     let v = &report.verdicts;
     println!("\n{}", render_table(v));
+    println!("test cards after the run (tries left):");
+    for c in &cards {
+        println!("  {c}");
+    }
     if let Some(d) = device_time {
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         println!(

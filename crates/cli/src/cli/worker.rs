@@ -164,6 +164,7 @@ pub fn worker(root: &Path, args: &WorkerArgs) -> Result<i32, CliError> {
         let (r, d) = run_claims(
             &mut store,
             &name,
+            &loaded.file.card_safety,
             plan,
             &mine,
             opened.lab.as_mut(),
@@ -239,6 +240,7 @@ impl RunPlan {
 fn run_claims(
     store: &mut Store,
     name: &str,
+    card_safety: &mynacert::lab::CardSafety,
     plan: &RunPlan,
     claims: &[Claim],
     lab: &mut dyn mynacert::lab::Lab,
@@ -295,6 +297,7 @@ fn run_claims(
             parallel,
             only: Some(taken),
             timeouts,
+            card_safety: card_safety.clone(),
             ..RunOptions::default()
         },
     );

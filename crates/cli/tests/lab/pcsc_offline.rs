@@ -259,3 +259,77 @@ fn a_tampered_signature_does_not_verify() {
     sig[10] ^= 1;
     assert!(verify_signature(&cert, &di, &sig).is_err());
 }
+
+#[test]
+fn the_check_flags_a_phone_se_that_gives_the_auth_certificate_before_the_pin() {
+    let good = check_token(
+        AppletTransport::new(
+            "virtual reader",
+            JpkiApplet::with_contents(
+                AppletKind::PhoneSe,
+                AppletFlags::default(),
+                self_rooted(test_support::p256_se()),
+            ),
+        ),
+        &secrets("7391", "PHONESIGN58"),
+    );
+    let item = good.item("auth cert before PIN").expect("the R9 probe");
+    assert_eq!(item.outcome, Outcome::Pass, "{good}");
+    let leaky = JpkiApplet::with_contents(
+        AppletKind::PhoneSe,
+        AppletFlags {
+            auth_cert_needs_pin: Some(false),
+            ..AppletFlags::default()
+        },
+        self_rooted(test_support::p256_se()),
+    );
+    let t = AppletTransport::new("virtual reader", leaky);
+    let handle = t.handle();
+    let r = check_token(t, &secrets("7391", "PHONESIGN58"));
+    let item = r.item("auth cert before PIN").expect("the R9 probe");
+    assert_eq!(item.outcome, Outcome::Fail, "{r}");
+    assert!(item.detail.contains("R9"), "{}", item.detail);
+    assert!(!r.passed());
+    // The probe spent no try.
+    let tries = handle
+        .lock()
+        .map(|a| a.tries_left(mynacert::types::PinKind::Auth));
+    assert_eq!(tries.ok().flatten(), Some(3));
+}
+
+#[test]
+fn the_check_never_spends_the_last_try_of_a_token() {
+    let t = AppletTransport::new(
+        "virtual reader",
+        JpkiApplet::with_contents(
+            AppletKind::Card,
+            AppletFlags::default(),
+            self_rooted(test_support::taro_card()),
+        ),
+    );
+    let handle = t.handle();
+    // Four wrong signing passwords: one try left.
+    let mut c = mynacert::jpki::JpkiClient::new(t);
+    c.select_jpki_ap().unwrap();
+    for _ in 0..4 {
+        c.verify(mynacert::types::PinKind::Sign, &Secret::new("WRONG1"))
+            .unwrap();
+    }
+    let t = c.into_inner();
+    let r = check_token(t, &secrets(AUTH_PIN, "WRONG2"));
+    let item = r.item("sign password").expect("sign password item");
+    assert_eq!(item.outcome, Outcome::Fail);
+    assert!(
+        item.detail.contains("not tried: 1 try left"),
+        "{}",
+        item.detail
+    );
+    let tries = handle
+        .lock()
+        .map(|a| a.tries_left(mynacert::types::PinKind::Sign));
+    assert_eq!(
+        tries.ok().flatten(),
+        Some(1),
+        "the check spent the last try"
+    );
+}

@@ -12,6 +12,7 @@ const LAB_A: &str = "lab: bench-a
 kind: virtual
 reference_model: kumo-km51a
 identities: [taro, hanako]
+card_safety: { allow_lock: [taro, hanako] }
 units:
   - { serial: SIM-hoshi-hx22b-softbank-01, profile: hoshi-hx22b, carrier: softbank }
   - { serial: SIM-kaze-kz30c-au-01, profile: kaze-kz30c, carrier: au }
@@ -24,6 +25,7 @@ const LAB_B: &str = "lab: bench-b
 kind: virtual
 reference_model: kumo-km51a
 identities: [jiro, sakura]
+card_safety: { allow_lock: [jiro, sakura] }
 units:
   - { serial: SIM-kumo-km51a-au-01, profile: kumo-km51a, carrier: au }
   - { serial: SIM-nami-nm07-docomo-01, profile: nami-nm07, carrier: docomo }

@@ -228,6 +228,7 @@ pub(super) fn statuses(r: &serde_json::Value) -> std::collections::BTreeMap<Stri
     map
 }
 
+mod card_safety;
 mod partition;
 mod resume;
 mod run;
