@@ -129,6 +129,15 @@ fn parse_suite(path: &Path, source: String, digest: String) -> Result<SuiteFile,
 /// is returned. Use [`load_paths`] to get every problem of a whole set.
 pub fn load_suite(path: &Path) -> Result<LoadedSuite, LoadError> {
     let (source, digest) = read_source(path)?;
+    load_suite_text(path, source, digest)
+}
+
+/// [`load_suite`] on text already read (`path` names it in errors; `digest` is recorded).
+pub fn load_suite_text(
+    path: &Path,
+    source: String,
+    digest: String,
+) -> Result<LoadedSuite, LoadError> {
     let file = parse_suite(path, source, digest).map_err(|e| first_of(path, e))?;
     let errors = validate_suite(
         path,

@@ -23,7 +23,8 @@ pub mod vars;
 pub use error::{LoadError, LoadErrors, Pos};
 pub use list::render_list;
 pub use load::{
-    LoadedSuite, SuiteSet, full_id, load_paths, load_profile, load_suite, suite_ids_under,
+    LoadedSuite, SuiteSet, full_id, load_paths, load_profile, load_suite, load_suite_text,
+    suite_ids_under,
 };
 pub use steps::{RoleKind, RoleRef};
 pub use validate::{ERROR_CLASSES, TakenSuite, ValidationContext};

@@ -162,10 +162,6 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         })?;
     let v = &report.verdicts;
     println!("\n{}", render_table(v));
-    println!("test cards after the run (tries left):");
-    for c in &cards {
-        println!("  {c}");
-    }
     if let Some(d) = device_time {
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         println!(
@@ -178,6 +174,10 @@ pub fn run(root: &Path, args: &RunArgs) -> Result<i32, CliError> {
         );
     }
     println!("results: {}", files.results.display());
+    println!("test cards after the run (tries left, none spent to read them):");
+    for c in &cards {
+        println!("  {c}");
+    }
     let code = exit_code(&report.scenarios, v);
     match stored {
         Ok(Some(at)) => println!("store: {at}"),

@@ -128,3 +128,11 @@ pub fn the_run_dir(out: &Path) -> PathBuf {
     );
     dirs[0].clone()
 }
+
+/// Runner options as `mynacert run` gives them on the shipped lab file (its `card_safety:`).
+pub fn run_options() -> mynacert::runner::RunOptions {
+    mynacert::runner::RunOptions {
+        card_safety: lab_file().card_safety,
+        ..Default::default()
+    }
+}

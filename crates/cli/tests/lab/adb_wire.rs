@@ -27,7 +27,12 @@ fn serve(f: &Fleet) -> ServedFleet {
 fn full_shipped_suites_over_direct_adb_give_the_in_process_verdicts() {
     let mut inproc = fleet();
     let jobs = all_jobs(&inproc);
-    let a = run(&mut inproc, &jobs, RunOptions::default(), &mut NoReporter);
+    let a = run(
+        &mut inproc,
+        &jobs,
+        crate::common::run_options(),
+        &mut NoReporter,
+    );
     let expected = summary(&inproc, &a);
 
     let mut wired = fleet();
@@ -38,7 +43,12 @@ fn full_shipped_suites_over_direct_adb_give_the_in_process_verdicts() {
         Route::Direct,
         Duration::from_secs(10),
     );
-    let b = run(&mut wired, &jobs, RunOptions::default(), &mut NoReporter);
+    let b = run(
+        &mut wired,
+        &jobs,
+        crate::common::run_options(),
+        &mut NoReporter,
+    );
     let got = summary(&wired, &b);
     assert_same("over ADB", &got, &expected, &b);
     assert!(
@@ -91,7 +101,7 @@ fn a_phone_unplugged_mid_scenario_is_an_infrastructure_error_then_quarantined() 
     };
     let options = RunOptions {
         unit_return_timeout: Duration::from_millis(300),
-        ..RunOptions::default()
+        ..crate::common::run_options()
     };
     let results = run(&mut f, &jobs, options, &mut reporter);
     let gone = reporter.unplugged.expect("a phone was unplugged");
@@ -101,7 +111,7 @@ fn a_phone_unplugged_mid_scenario_is_an_infrastructure_error_then_quarantined() 
     let expected = run(
         &mut reference,
         &jobs,
-        RunOptions::default(),
+        crate::common::run_options(),
         &mut NoReporter,
     );
     assert_eq!(results.len(), expected.len(), "a finished result was lost");

@@ -9,7 +9,7 @@ use mynacert::lab::{LabFile, load_identities};
 use mynacert::profile::{DeviceProfile, Quirk};
 use mynacert::report::{RunReport, html};
 use mynacert::runner::result::{ScenarioStatus, StepStatus};
-use mynacert::runner::{Job, NoReporter, RunOptions, Runner};
+use mynacert::runner::{Job, NoReporter, Runner};
 use mynacert::scenario::{ValidationContext, load_paths};
 use std::sync::Arc;
 
@@ -71,7 +71,7 @@ fn failing_step_has_a_screenshot_and_a_scrubbed_logcat_and_html_shows_it() {
     let out = Runner::new(
         opened.lab.as_mut(),
         opened.flows.clone(),
-        RunOptions::default(),
+        crate::common::run_options(),
     )
     .run(&jobs, &mut NoReporter);
     let r = out.scenarios.first().expect("a result");

@@ -94,7 +94,7 @@ fn a_quarantined_unit_hands_its_executions_to_a_unit_of_the_same_model_and_carri
             operators: 1,
             readers: 1,
         }),
-        ..RunOptions::default()
+        ..crate::common::run_options()
     };
     let mut lab = fleet.lab;
     let results = Runner::new(&mut lab, fleet.flows.clone(), options)

@@ -6,7 +6,7 @@ use mynacert::lab::PhonePath;
 use mynacert::lab::profiles::load_profiles;
 use mynacert::profile::{DeviceProfile, Quirk};
 use mynacert::runner::result::ScenarioStatus;
-use mynacert::runner::{NoReporter, RunOptions, Runner, Selection, plan_jobs};
+use mynacert::runner::{NoReporter, Runner, Selection, plan_jobs};
 use mynacert::scenario::{ValidationContext, load_paths};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,7 +65,7 @@ fn every_quirk_is_caught_and_conformant_models_pass() {
     let out = Runner::new(
         opened.lab.as_mut(),
         opened.flows.clone(),
-        RunOptions::default(),
+        crate::common::run_options(),
     )
     .run(&jobs, &mut NoReporter);
 

@@ -246,7 +246,7 @@ fn night_on_the_virtual_clock() {
             operators: 1,
             readers: 8,
         }),
-        ..RunOptions::default()
+        ..crate::common::run_options()
     };
     let t = Instant::now();
     let out =

@@ -62,7 +62,7 @@ fn a_hung_phone_ends_its_step_at_the_timeout_is_quarantined_and_the_run_goes_on(
             step: Some(Seconds(2.0)),
             scenario: None,
         },
-        ..RunOptions::default()
+        ..crate::common::run_options()
     };
     let t = Instant::now();
     let results = run(&mut f, &jobs, options, &mut reporter);
@@ -112,7 +112,7 @@ fn a_scenario_whose_time_is_up_stops_before_its_next_step() {
             step: None,
             scenario: Some(Seconds(1e-6)),
         },
-        ..RunOptions::default()
+        ..crate::common::run_options()
     };
     let results = run(&mut f, &jobs, options, &mut mynacert::runner::NoReporter);
     let r = &results[0];

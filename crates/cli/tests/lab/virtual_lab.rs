@@ -5,7 +5,7 @@ use crate::common::{open, profiles, spec, suites};
 use mynacert::lab::PhonePath;
 use mynacert::profile::Quirk;
 use mynacert::runner::result::ScenarioStatus;
-use mynacert::runner::{Job, NoReporter, RunOptions, Runner};
+use mynacert::runner::{Job, NoReporter, Runner};
 use std::sync::Arc;
 
 #[test]
@@ -38,7 +38,7 @@ fn a_copied_profile_with_a_defect_leaves_the_original_model_verdict_alone() {
     let out = Runner::new(
         opened.lab.as_mut(),
         opened.flows.clone(),
-        RunOptions::default(),
+        crate::common::run_options(),
     )
     .run(&jobs, &mut NoReporter);
     let status = |model: &str| {

@@ -12,8 +12,8 @@ use mynacert::adb::auth::AuthPolicy;
 use mynacert::adb::link::{Route, connect_through_server, disconnect_through_server};
 use mynacert::adb::transport::{AdbEnv, server_request};
 use mynacert::lab::Lab;
+use mynacert::runner::NoReporter;
 use mynacert::runner::result::ScenarioStatus;
-use mynacert::runner::{NoReporter, RunOptions};
 use mynacert_sim::adbd::AdbdConfig;
 use mynacert_sim::adbd::fleet::ServedFleet;
 use std::net::{SocketAddr, SocketAddrV4};
@@ -186,7 +186,12 @@ fn full_shipped_suites_through_the_adb_server_give_the_in_process_verdicts() {
     let Some(server) = server() else { return };
     let mut inproc = fleet();
     let jobs = all_jobs(&inproc);
-    let a = run(&mut inproc, &jobs, RunOptions::default(), &mut NoReporter);
+    let a = run(
+        &mut inproc,
+        &jobs,
+        crate::common::run_options(),
+        &mut NoReporter,
+    );
     let expected = summary(&inproc, &a);
     let (wired, b) = match wired_run(server, &jobs) {
         Ok(r) => r,
@@ -225,7 +230,12 @@ fn wired_run(
         Route::Server(server),
         Duration::from_secs(20),
     );
-    let b = run(&mut wired, jobs, RunOptions::default(), &mut NoReporter);
+    let b = run(
+        &mut wired,
+        jobs,
+        crate::common::run_options(),
+        &mut NoReporter,
+    );
     if let Err(e) = server_request(server, "host:version") {
         return Err(format!(
             "the adb server at {server} died during the run ({e}; scripts/test prints the end of its log)"

@@ -8,7 +8,7 @@ use crate::common::{root, virtual_lab};
 use mynacert::lab::{Lab, LabFile};
 use mynacert::pcsc::{self, ReaderEntry, pcsc_connector};
 use mynacert::runner::result::{ScenarioResult, ScenarioStatus, StepStatus};
-use mynacert::runner::{Job, NoReporter, Reporter, RunEvent, RunOptions, Runner};
+use mynacert::runner::{Job, NoReporter, Reporter, RunEvent, Runner};
 use mynacert::scenario::{ValidationContext, load_paths};
 use mynacert_sim::vpcd::CardServer;
 use std::sync::Arc;
@@ -76,12 +76,20 @@ fn provisioning_and_factory_reset_give_the_same_verdicts_through_the_reader() {
     assert!(jobs.len() >= 4, "{} jobs", jobs.len());
     let mut local = virtual_lab();
     let serial = subject(&local);
-    let in_process = Runner::new(&mut local, crate::common::flows(), RunOptions::default())
-        .run(&jobs, &mut NoReporter);
+    let in_process = Runner::new(
+        &mut local,
+        crate::common::flows(),
+        crate::common::run_options(),
+    )
+    .run(&jobs, &mut NoReporter);
 
     let (mut lab, server) = reader_lab(&serial);
-    let over_reader = Runner::new(&mut lab, crate::common::flows(), RunOptions::default())
-        .run(&jobs, &mut NoReporter);
+    let over_reader = Runner::new(
+        &mut lab,
+        crate::common::flows(),
+        crate::common::run_options(),
+    )
+    .run(&jobs, &mut NoReporter);
     let relayed = server.apdus(0);
     server.stop();
 
@@ -155,8 +163,12 @@ fn killing_the_served_se_mid_scenario_is_an_infrastructure_error_and_the_run_goe
         killed_in: None,
         restored: false,
     };
-    let out = Runner::new(&mut lab, crate::common::flows(), RunOptions::default())
-        .run(&jobs, &mut killer);
+    let out = Runner::new(
+        &mut lab,
+        crate::common::flows(),
+        crate::common::run_options(),
+    )
+    .run(&jobs, &mut killer);
     let killed = killer.killed_in.clone().expect("a provision step ran");
     server.stop();
 

@@ -51,7 +51,7 @@ fn a_wrong_password_that_would_lock_a_card_is_refused_naming_the_identity_and_th
     );
     // The run ends with every card still usable, and says so.
     assert!(
-        text.contains("test cards after the run (tries left):"),
+        text.contains("test cards after the run (tries left, none spent to read them):"),
         "{text}"
     );
     assert!(!text.contains("blocked"), "a card was locked:\n{text}");
