@@ -1,6 +1,6 @@
 //! The workspace's boundaries, checked on the real dependency tree (`cargo tree`, from Cargo.lock): the
 //! harness never depends on the simulator, not even optionally; the simulator never on the harness; the
-//! wire crate on neither. Only the CLI links both.
+//! wire crate on neither. Of the product, only the CLI links both (the fuzz targets, a test tool, do too).
 
 use std::process::Command;
 

@@ -242,6 +242,7 @@ fn mynacert_run_serves_the_lab_files_readers_and_reads_through_pcscd() {
         &lab_file,
         format!(
             "lab: readers\nkind: virtual\nreference_model: {MODEL}\nidentities: [taro, hanako]\n\
+             card_safety: {{ allow_lock: [taro, hanako] }}\n\
              readers:\n  - {{ reader: \"Virtual PCD 00 01\", se: {serial} }}\n"
         ),
     )
@@ -261,12 +262,7 @@ fn mynacert_run_serves_the_lab_files_readers_and_reads_through_pcscd() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let run_dir = std::fs::read_dir(dir.path().join("reports"))
-        .expect("reports")
-        .filter_map(Result::ok)
-        .next()
-        .expect("a run directory")
-        .path();
+    let run_dir = crate::common::the_run_dir(&dir.path().join("reports"));
     let results = std::fs::read_to_string(run_dir.join("results.json")).expect("results");
     // The unit's SE was read through pcscd (its APDU traces name the reader); the others in process.
     assert!(

@@ -62,6 +62,9 @@ impl BenchFile {
         let _ = writeln!(y, "reference_model: {}", q(&self.reference_model));
         let ids: Vec<String> = self.identities.iter().map(|i| q(i)).collect();
         let _ = writeln!(y, "identities: [{}]", ids.join(", "));
+        // The served cards are virtual and the controller's issuer service resets them: wrong-password
+        // scenarios may run them down (a real bench lists only cards its issuer service can reset).
+        let _ = writeln!(y, "card_safety: {{ allow_lock: [{}] }}", ids.join(", "));
         let _ = writeln!(y, "app_apk: {}", q(&self.app_apk));
         if let Some(c) = self.controller {
             let _ = writeln!(y, "controller: {}", q(&c.to_string()));
@@ -124,10 +127,16 @@ mod tests {
         kind: String,
         reference_model: String,
         identities: Vec<String>,
+        card_safety: CardSafety,
         app_apk: String,
         controller: Option<String>,
         units: Vec<Unit>,
         readers: Vec<Reader>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct CardSafety {
+        allow_lock: Vec<String>,
     }
 
     fn sample(controller: Option<SocketAddr>) -> BenchFile {
@@ -172,6 +181,7 @@ mod tests {
         assert_eq!(p.kind, "bench");
         assert_eq!(p.reference_model, "kumo-km51a");
         assert_eq!(p.identities, ["taro", "hanako"]);
+        assert_eq!(p.card_safety.allow_lock, ["taro", "hanako"]);
         assert_eq!(p.app_apk, "fixtures/app/mynaportal-sim.apk");
         assert_eq!(p.controller.as_deref(), Some("127.0.0.1:15200"));
         assert_eq!(p.units.len(), 2);
