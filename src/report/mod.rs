@@ -35,6 +35,22 @@ pub struct RunReport {
     pub phones: Option<String>,
     pub verdicts: Vec<ModelVerdict>,
     pub scenarios: Vec<ScenarioResult>,
+    /// Attempts a lost host did not finish (queue workers killed or cut off), by execution: the host's
+    /// infrastructure errors, kept apart from the devices' attempts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_losses: Vec<HostLoss>,
+}
+
+/// An attempt a lost host did not finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostLoss {
+    /// The execution's number in the run.
+    pub index: usize,
+    pub scenario: String,
+    pub model: String,
+    pub worker: String,
+    pub host: String,
+    pub lost_at: String,
 }
 
 impl RunReport {
@@ -68,6 +84,20 @@ impl RunReport {
             phones: h.phones.clone(),
             verdicts,
             scenarios,
+            host_losses: j
+                .scenarios
+                .iter()
+                .flat_map(|s| {
+                    s.lost.iter().map(|l| HostLoss {
+                        index: s.index,
+                        scenario: s.result.scenario.clone(),
+                        model: s.result.model.clone(),
+                        worker: l.worker.clone(),
+                        host: l.host.clone(),
+                        lost_at: l.lost_at.clone(),
+                    })
+                })
+                .collect(),
         }
     }
 

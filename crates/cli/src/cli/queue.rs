@@ -161,6 +161,12 @@ fn wait_and_report(
         })?;
     let v = &report.verdicts;
     println!("\n{}", render_table(v));
+    for l in &report.host_losses {
+        println!(
+            "host lost: #{} {} on {}: worker {} on {} (lease taken over at {}; run again elsewhere)",
+            l.index, l.scenario, l.model, l.worker, l.host, l.lost_at
+        );
+    }
     println!("results: {}", files.results.display());
     let code = exit_code(&report.scenarios, v);
     println!("exit {code}: {}", exit_summary(code, v));

@@ -205,8 +205,22 @@ fn two_workers_one_killed_mid_run_finish_the_run_as_one_host_would() {
         assert!(reason.contains("worker host-a lost its lease"), "{reason}");
     }
 
-    // The same verdict table and per-execution statuses as the one-host run.
+    // The same verdict table and per-execution statuses as the one-host run; the losses reported.
     let queued = results(&d.join("queued"));
+    let losses: Vec<String> = queued["host_losses"]
+        .as_array()
+        .expect("host_losses in results.json")
+        .iter()
+        .map(|l| {
+            assert_eq!(l["worker"], "host-a", "{l}");
+            l["index"].to_string()
+        })
+        .collect();
+    assert_eq!(
+        losses.join(","),
+        held,
+        "every lost attempt is reported, once"
+    );
     assert_eq!(table(&queued), table(&one));
     assert_eq!(statuses(&queued), statuses(&one));
     // …and `report --store` writes the same results again.
