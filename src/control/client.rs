@@ -6,6 +6,7 @@ use crate::transport::{AuthorityTransport, TransportError};
 use crate::types::{CertKind, IssuedRecord};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long to wait for a connection and for each answer.
@@ -17,12 +18,23 @@ pub struct Controller {
     addr: SocketAddr,
     timeout: Duration,
     conn: Option<Conn>,
+    /// TLS with pinned keys (`controller_tls:`); plain TCP only to a loopback controller.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
-#[derive(Debug)]
+/// A byte stream to the controller: plain TCP or TLS over it.
+trait Stream: Read + Write + Send {}
+impl<T: Read + Write + Send> Stream for T {}
+
 struct Conn {
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
     framer: LineFramer,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Conn")
+    }
 }
 
 /// Why one exchange failed.
@@ -40,7 +52,24 @@ impl Controller {
             addr,
             timeout: TIMEOUT,
             conn: None,
+            tls: None,
         }
+    }
+
+    /// Another client of the same controller (same address, timeout and TLS), not yet connected.
+    pub fn fresh(&self) -> Controller {
+        Controller {
+            addr: self.addr,
+            timeout: self.timeout,
+            conn: None,
+            tls: self.tls.clone(),
+        }
+    }
+
+    /// The same controller over TLS (mutual, pinned keys: [`mynacert_wire::tls`]).
+    pub fn with_tls(mut self, config: Arc<rustls::ClientConfig>) -> Controller {
+        self.tls = Some(config);
+        self
     }
 
     /// Same, with another answer timeout (tests).
@@ -49,6 +78,7 @@ impl Controller {
             addr,
             timeout,
             conn: None,
+            tls: None,
         }
     }
 
@@ -163,6 +193,27 @@ impl Controller {
         stream
             .set_write_timeout(Some(self.timeout))
             .map_err(|e| io("write timeout", e))?;
+        let stream: Box<dyn Stream> = match &self.tls {
+            None => Box::new(stream),
+            Some(cfg) => {
+                let mut conn =
+                    rustls::ClientConnection::new(cfg.clone(), mynacert_wire::tls::server_name())
+                        .map_err(|e| TransportError::Protocol {
+                        unit: self.unit(),
+                        detail: format!("TLS: {e}"),
+                    })?;
+                let mut stream = stream;
+                // The handshake now, so that a refused key is named here, not as a broken request.
+                while conn.is_handshaking() {
+                    conn.complete_io(&mut stream)
+                        .map_err(|e| TransportError::Protocol {
+                            unit: self.unit(),
+                            detail: format!("TLS handshake: {e}"),
+                        })?;
+                }
+                Box::new(rustls::StreamOwned::new(conn, stream))
+            }
+        };
         Ok(Conn {
             stream,
             framer: LineFramer::default(),
@@ -191,6 +242,16 @@ impl Controller {
             }));
         };
         let broken = |e: std::io::Error| {
+            // TLS 1.3: a controller that refuses this lab's key says so after the handshake, on the
+            // first read. Final: reconnecting with the same key cannot help.
+            if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Failure::Final(TransportError::Protocol {
+                    unit: unit.clone(),
+                    detail: format!(
+                        "TLS: `{op}`: {tls} (does the controller trust this lab's key?)"
+                    ),
+                });
+            }
             if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) {
                 Failure::Final(timeout.clone())
             } else {

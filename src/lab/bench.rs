@@ -91,6 +91,43 @@ fn address(what: &str, text: &str) -> Result<SocketAddr, LabError> {
         .ok_or_else(|| config(format!("{what} `{text}` has no address")))
 }
 
+/// The bench controller at `text`: over TLS with pinned keys, or plain TCP on loopback only (its protocol
+/// suspends, revokes and resets test identities).
+fn controller(
+    text: &str,
+    tls: Option<&crate::lab::ControllerTls>,
+    root: &Path,
+) -> Result<Controller, LabError> {
+    let addr = address("controller", text)?;
+    let Some(tls) = tls else {
+        if addr.ip().is_loopback() {
+            return Ok(Controller::new(addr));
+        }
+        return Err(config(format!(
+            "controller `{text}` is not on loopback: give `controller_tls: {{ key: LAB.key, server: CONTROLLER.pub }}` (plain TCP only on loopback)"
+        )));
+    };
+    let read = |p: &Path| -> Result<String, LabError> {
+        let path = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            root.join(p)
+        };
+        std::fs::read_to_string(&path).map_err(|e| {
+            config(format!(
+                "controller_tls: cannot read {}: {e}",
+                path.display()
+            ))
+        })
+    };
+    let tls_err = |e: mynacert_wire::tls::TlsError| config(format!("controller_tls: {e}"));
+    let me = mynacert_wire::tls::TlsIdentity::from_pem(&read(&tls.key)?, "mynacert-lab")
+        .map_err(tls_err)?;
+    let server = mynacert_wire::tls::public_keys_from_pem(&read(&tls.server)?).map_err(tls_err)?;
+    let cfg = mynacert_wire::tls::client_config(me, server).map_err(tls_err)?;
+    Ok(Controller::new(addr).with_tls(cfg))
+}
+
 impl BenchLab {
     /// Builds the bench from its lab file; `root` is the project directory (app APK, flows); `env` is where
     /// the adb server is when the lab file does not say.
@@ -149,7 +186,7 @@ impl BenchLab {
         }
         let readers = crate::pcsc::pcsc_connector(&file.readers)?;
         let controller = match &file.controller {
-            Some(c) => Some(Controller::new(address("controller", c)?)),
+            Some(c) => Some(controller(c, file.controller_tls.as_ref(), root)?),
             None => None,
         };
         Ok(BenchLab {
@@ -287,7 +324,7 @@ impl Lab for BenchLab {
     fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
         match &self.controller {
             // A connection of its own: the runner keeps the authority for a whole scenario.
-            Some(c) => Ok(Box::new(Controller::new(c.addr()))),
+            Some(c) => Ok(Box::new(c.fresh())),
             None => Err(Self::no_controller("reach the authority")),
         }
     }

@@ -122,3 +122,31 @@ fn direct_adb_needs_host_port_serials() {
     .unwrap_or_default();
     assert!(e.contains("`R5CT1` is not"), "{e}");
 }
+
+#[test]
+fn a_controller_off_loopback_needs_tls() {
+    let text = "lab: b\nkind: bench\nreference_model: kumo-km51a\nidentities: [taro]\n\
+                units:\n  - { serial: R5CT1, profile: kumo-km51a, carrier: docomo }\n\
+                controller: 192.0.2.10:7000\n";
+    let err = match build(text) {
+        Ok(_) => panic!("a plain controller off loopback was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("not on loopback") && err.contains("controller_tls"),
+        "{err}"
+    );
+    // On loopback plain TCP stays allowed (the virtual lab's `lab serve`).
+    let _ = bench("controller: 127.0.0.1:7000\n");
+    // A TLS key that is not there is named.
+    let err = match build(&format!(
+        "{text}controller_tls: {{ key: keys/none.key, server: keys/none.pub }}\n"
+    )) {
+        Ok(_) => panic!("missing keys accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("controller_tls: cannot read") && err.contains("none.key"),
+        "{err}"
+    );
+}

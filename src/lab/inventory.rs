@@ -49,6 +49,21 @@ pub struct LabFile {
     /// What the harness may do to the lab's test cards (never lock one by default).
     #[serde(default)]
     pub card_safety: CardSafety,
+    /// Bench: TLS to the controller (needed unless it is on loopback).
+    #[serde(default)]
+    pub controller_tls: Option<ControllerTls>,
+}
+
+/// `controller_tls:` of a bench lab file: this lab's key and the controller's public key, both made by
+/// `mynacert keygen` (paths relative to the project directory, or absolute). Both ends pin each other's
+/// key; there is no CA.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerTls {
+    /// This lab's private key (`.key`).
+    pub key: PathBuf,
+    /// The controller's public key (`.pub`).
+    pub server: PathBuf,
 }
 
 /// `card_safety:` of a lab file. A VERIFY on a test card that could leave it with fewer than `floor`

@@ -14,7 +14,7 @@ pub mod provision;
 pub mod survey;
 mod units;
 
-pub use inventory::{CardSafety, LabFile, LabKind, load_identities, load_yaml_file};
+pub use inventory::{CardSafety, ControllerTls, LabFile, LabKind, load_identities, load_yaml_file};
 pub use profiles::{ModelFile, check_models, load_profiles};
 pub use units::check_units;
 

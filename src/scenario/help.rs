@@ -160,6 +160,14 @@ pub const LAB: FileHelp = FileHelp {
             "`profiles` lists directories of model profiles or profile files outside devices/models/, relative to the lab file",
         ),
         (
+            "controller_tls",
+            "`controller_tls` names this lab's key and the controller's public key, e.g. `{ key: keys/lab.key, server: keys/controller.pub }`",
+        ),
+        (
+            "server",
+            "`server` is the controller's public key file (`mynacert keygen` makes it)",
+        ),
+        (
             "card_safety",
             "`card_safety` keeps test cards from locking, e.g. `card_safety: { floor: 1, allow_lock: [taro] }`",
         ),

@@ -16,6 +16,7 @@ pub mod profile;
 pub mod secret;
 pub mod shell;
 pub mod timing;
+pub mod tls;
 pub mod transport;
 pub mod types;
 pub mod ui;

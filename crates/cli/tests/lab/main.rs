@@ -13,6 +13,7 @@ mod boundary;
 mod bundle;
 mod cli;
 mod control;
+mod control_tls;
 mod devicelist;
 mod evidence;
 mod handover;

@@ -4,4 +4,4 @@
 pub mod bench_file;
 pub mod server;
 
-pub use server::{ControllerServer, UnitNames, serve_controller};
+pub use server::{ControllerServer, UnitNames, serve_controller, serve_controller_tls};

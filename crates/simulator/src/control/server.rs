@@ -70,6 +70,25 @@ pub fn serve_controller(
     lab: Arc<Mutex<VirtualLab>>,
     aliases: BTreeMap<String, String>,
 ) -> std::io::Result<ControllerServer> {
+    serve_controller_tls(bind, lab, aliases, None)
+}
+
+/// [`serve_controller`], over TLS with pinned client keys when `tls` is given (`mynacert_wire::tls`).
+/// Plain TCP is served on loopback only.
+pub fn serve_controller_tls(
+    bind: SocketAddr,
+    lab: Arc<Mutex<VirtualLab>>,
+    aliases: BTreeMap<String, String>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<ControllerServer> {
+    if tls.is_none() && !bind.ip().is_loopback() {
+        return Err(std::io::Error::new(
+            ErrorKind::PermissionDenied,
+            format!(
+                "{bind}: the controller serves plain TCP on loopback only; give it a TLS key and its clients' public keys"
+            ),
+        ));
+    }
     let listener = TcpListener::bind(bind)?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
@@ -81,7 +100,7 @@ pub fn serve_controller(
     let (s, c) = (stop.clone(), conns.clone());
     let accept = std::thread::Builder::new()
         .name(format!("controller {addr}"))
-        .spawn(move || accept_loop(listener, shared, s, c))?;
+        .spawn(move || accept_loop(listener, shared, s, c, tls))?;
     Ok(ControllerServer {
         addr,
         stop,
@@ -123,6 +142,7 @@ fn accept_loop(
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<TcpStream>>>,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) {
     for stream in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
@@ -134,9 +154,18 @@ fn accept_loop(
             list.push(clone);
         }
         let shared = shared.clone();
+        let tls = tls.clone();
         let spawned = std::thread::Builder::new()
             .name("controller connection".into())
-            .spawn(move || connection(stream, &shared));
+            .spawn(move || match tls {
+                None => connection(stream, &shared),
+                // A client without a trusted key fails the handshake: its first read errs, and the
+                // connection ends before any request is read.
+                Some(cfg) => match rustls::ServerConnection::new(cfg) {
+                    Ok(conn) => connection(rustls::StreamOwned::new(conn, stream), &shared),
+                    Err(e) => tracing::warn!("controller: TLS: {e}"),
+                },
+            });
         if let Err(e) = spawned {
             tracing::warn!("controller: cannot start a connection thread: {e}");
         }
@@ -144,7 +173,7 @@ fn accept_loop(
 }
 
 /// Serves one connection until the peer closes it.
-fn connection(mut stream: TcpStream, shared: &Shared) {
+fn connection(mut stream: impl Read + Write, shared: &Shared) {
     let mut framer = LineFramer::default();
     let mut chunk = [0u8; 16 * 1024];
     loop {
