@@ -67,6 +67,14 @@ pub struct ServeArgs {
     /// (0 = any free port).
     #[arg(long, value_name = "PORT")]
     pub control: Option<u16>,
+    /// Serve the controller over TLS with this key: STEM.key (`mynacert keygen --out STEM`); the bench file
+    /// pins STEM.pub.
+    #[arg(long, value_name = "STEM", requires = "control")]
+    pub control_key: Option<PathBuf>,
+    /// With `--control-key`: the lab allowed to use the controller (STEM.pub is trusted; the bench file
+    /// names STEM.key as the lab's key).
+    #[arg(long, value_name = "STEM", requires = "control_key")]
+    pub client_key: Option<PathBuf>,
     /// Write a bench lab file (`kind: bench`) for what is served here (needs the phones served).
     #[arg(long, value_name = "PATH")]
     pub bench_file: Option<PathBuf>,

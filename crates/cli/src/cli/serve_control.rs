@@ -7,12 +7,13 @@ use mynacert::lab::ApduTarget;
 use mynacert::lab::{Lab, LabFile};
 use mynacert_sim::adbd::fleet::ServedFleet;
 use mynacert_sim::control::bench_file::{BenchFile, BenchReader, BenchReaderRole, BenchUnit};
-use mynacert_sim::control::{ControllerServer, serve_controller};
+use mynacert_sim::control::{ControllerServer, serve_controller_tls};
 use mynacert_sim::virtual_lab::VirtualLab;
 use mynacert_sim::vpcd::{CardSlot, VPCD_PORT};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Serves the controller (with `--control`) and writes the bench file (with `--bench-file`). The lab
@@ -44,10 +45,12 @@ pub fn serve_control(
         }
         None => None,
     };
+    let tls = tls_keys(args)?;
     let controller = match args.control {
         Some(port) => {
             let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            let server = serve_controller(bind, Arc::new(Mutex::new(lab)), aliases)
+            let config = tls.as_ref().map(|t| t.config.clone());
+            let server = serve_controller_tls(bind, Arc::new(Mutex::new(lab)), aliases, config)
                 .map_err(|e| CliError::Infra(format!("serving the controller on {bind}: {e}")))?;
             println!("controller on {}", server.addr());
             let _ = std::io::stdout().flush();
@@ -57,12 +60,52 @@ pub fn serve_control(
     };
     if let Some((path, mut file)) = bench {
         file.controller = controller.as_ref().map(ControllerServer::addr);
+        file.controller_tls = tls.map(|t| t.bench_paths);
         std::fs::write(path, file.render())
             .map_err(|e| CliError::Infra(format!("{}: {e}", path.display())))?;
         println!("bench lab file {}", path.display());
         let _ = std::io::stdout().flush();
     }
     Ok(controller)
+}
+
+/// The controller's TLS set-up from `--control-key` and `--client-key`.
+struct Tls {
+    config: Arc<rustls::ServerConfig>,
+    /// (the lab's key, the controller's public key) for the bench file.
+    bench_paths: (String, String),
+}
+
+fn tls_keys(args: &ServeArgs) -> Result<Option<Tls>, CliError> {
+    let Some(stem) = &args.control_key else {
+        return Ok(None);
+    };
+    let Some(client) = &args.client_key else {
+        return Err(CliError::Invalid(
+            "--control-key needs --client-key: a controller that trusts no key would serve nobody"
+                .into(),
+        ));
+    };
+    let abs = |p: PathBuf| p.canonicalize().unwrap_or(p);
+    let file = |s: &PathBuf, ext: &str| abs(s.with_extension(ext));
+    let read = |p: &PathBuf| {
+        std::fs::read_to_string(p).map_err(|e| CliError::Invalid(format!("{}: {e}", p.display())))
+    };
+    let tls = |e: mynacert_wire::tls::TlsError| CliError::Invalid(format!("controller TLS: {e}"));
+    let me = mynacert_wire::tls::TlsIdentity::from_pem(
+        &read(&file(stem, "key"))?,
+        "mynacert-controller",
+    )
+    .map_err(tls)?;
+    let clients =
+        mynacert_wire::tls::public_keys_from_pem(&read(&file(client, "pub"))?).map_err(tls)?;
+    Ok(Some(Tls {
+        config: mynacert_wire::tls::server_config(me, clients).map_err(tls)?,
+        bench_paths: (
+            file(client, "key").display().to_string(),
+            file(stem, "pub").display().to_string(),
+        ),
+    }))
 }
 
 /// The bench file for the served lab (controller filled in by the caller).
@@ -109,6 +152,7 @@ fn describe(
         identities: lab.identities().iter().map(|i| i.id.clone()).collect(),
         app_apk: "fixtures/app/mynaportal-sim.apk".into(),
         controller: None,
+        controller_tls: None,
         units,
         readers,
     })

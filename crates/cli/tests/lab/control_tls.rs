@@ -100,3 +100,71 @@ fn plain_tcp_is_served_on_loopback_only_and_no_trusted_key_is_an_error() {
         Err(mynacert_wire::tls::TlsError::NoTrustedKey)
     ));
 }
+
+/// `lab serve --control-key --client-key` serves the controller over TLS and writes a bench file whose
+/// `controller_tls` reaches it (the authority's CA through the bench lab); a bench file naming another
+/// lab key is refused.
+#[test]
+fn lab_serve_over_tls_writes_a_bench_file_that_reaches_it() {
+    use mynacert::lab::Lab;
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "controller");
+    keygen(dir.path(), "lab");
+    keygen(dir.path(), "stranger");
+    let bench = dir.path().join("bench.yaml");
+    let mut child = crate::common::mynacert()
+        .args([
+            "lab",
+            "serve",
+            "--control",
+            "0",
+            "--adb-port-base",
+            "0",
+            "--seconds",
+            "60",
+        ])
+        .arg("--control-key")
+        .arg(dir.path().join("controller"))
+        .arg("--client-key")
+        .arg(dir.path().join("lab"))
+        .arg("--bench-file")
+        .arg(&bench)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    for line in std::io::BufReader::new(stdout).lines() {
+        if line.unwrap().starts_with("bench lab file ") {
+            break;
+        }
+    }
+    let text = std::fs::read_to_string(&bench).unwrap();
+    assert!(text.contains("controller_tls: { key: "), "{text}");
+    let root = crate::common::root();
+    let ca = |text: &str| -> Result<Vec<u8>, String> {
+        let file: mynacert::lab::LabFile =
+            serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let profiles = mynacert::lab::load_profiles(&root.join("devices/models"))
+            .map_err(|e| format!("{e:?}"))?;
+        let ids = mynacert::lab::load_identities(&root.join("fixtures"), &file.identities)
+            .map_err(|e| format!("{e:?}"))?;
+        let env =
+            mynacert::adb::transport::AdbEnv::from_vars(|_| None).map_err(|e| e.to_string())?;
+        let mut lab = mynacert::lab::bench::BenchLab::build(&file, &profiles, ids, &root, &env)
+            .map_err(|e| e.to_string())?;
+        lab.authority()
+            .map_err(|e| e.to_string())?
+            .ca_certificate(mynacert::types::CertKind::Auth)
+            .map_err(|e| e.to_string())
+    };
+    let der = ca(&text).expect("the CA over TLS");
+    assert!(der.len() > 100);
+    let lab_key = dir.path().join("lab.key").canonicalize().unwrap();
+    let other = dir.path().join("stranger.key").canonicalize().unwrap();
+    let err = ca(&text.replace(&*lab_key.to_string_lossy(), &other.to_string_lossy())).unwrap_err();
+    assert!(err.contains("trust this lab's key"), "{err}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

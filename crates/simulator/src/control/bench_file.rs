@@ -38,6 +38,8 @@ pub struct BenchFile {
     pub identities: Vec<String>,
     pub app_apk: String,
     pub controller: Option<SocketAddr>,
+    /// The lab's private key and the controller's public key, when the controller speaks TLS.
+    pub controller_tls: Option<(String, String)>,
     pub units: Vec<BenchUnit>,
     pub readers: Vec<BenchReader>,
 }
@@ -68,6 +70,14 @@ impl BenchFile {
         let _ = writeln!(y, "app_apk: {}", q(&self.app_apk));
         if let Some(c) = self.controller {
             let _ = writeln!(y, "controller: {}", q(&c.to_string()));
+        }
+        if let Some((key, server)) = &self.controller_tls {
+            let _ = writeln!(
+                y,
+                "controller_tls: {{ key: {}, server: {} }}",
+                q(key),
+                q(server)
+            );
         }
         let _ = writeln!(y, "units:");
         for u in &self.units {
@@ -146,6 +156,7 @@ mod tests {
             identities: vec!["taro".into(), "hanako".into()],
             app_apk: "fixtures/app/mynaportal-sim.apk".into(),
             controller,
+            controller_tls: None,
             units: vec![
                 BenchUnit {
                     serial: "127.0.0.1:15100".into(),
