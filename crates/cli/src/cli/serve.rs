@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, clap::Subcommand)]
 pub enum LabCommand {
     /// Serve the virtual lab's cards (and phones) to real tools until stopped.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check a bench lab file's wiring: controller and authority, every unit, every reader.
     Check(super::labcheck::CheckArgs),
 }
