@@ -149,6 +149,32 @@ pub struct ScenarioEntry {
     pub lost: Vec<LostAttempt>,
 }
 
+impl ScenarioEntry {
+    /// The line for a finished execution, written now: the fingerprints of its bound units (from the
+    /// run's `known` serial → fingerprint), no lost attempts.
+    pub fn finished(
+        run_id: &str,
+        index: usize,
+        result: &ScenarioResult,
+        suite_digest: Option<String>,
+        known: &BTreeMap<String, String>,
+    ) -> ScenarioEntry {
+        ScenarioEntry {
+            run_id: run_id.to_string(),
+            at: crate::runner::now(),
+            index,
+            suite_digest,
+            fingerprints: result
+                .bindings
+                .values()
+                .filter_map(|s| Some((s.clone(), known.get(s)?.clone())))
+                .collect(),
+            result: result.clone(),
+            lost: Vec::new(),
+        }
+    }
+}
+
 /// An attempt a lost host did not finish ([`ScenarioEntry::lost`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LostAttempt {

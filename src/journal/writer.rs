@@ -163,20 +163,13 @@ impl Reporter for JournalWriter {
             RunEvent::ScenarioFinished { index, result, .. } => {
                 self.scenarios += 1;
                 let suite = result.scenario.split('/').next().unwrap_or_default();
-                let fingerprints = result
-                    .bindings
-                    .values()
-                    .filter_map(|s| Some((s.clone(), self.fingerprints.get(s)?.clone())))
-                    .collect();
-                let entry = ScenarioEntry {
-                    run_id: self.run_id.clone(),
-                    at: now(),
-                    index: *index,
-                    suite_digest: self.digests.get(suite).cloned(),
-                    fingerprints,
-                    result: (*result).clone(),
-                    lost: Vec::new(),
-                };
+                let entry = ScenarioEntry::finished(
+                    &self.run_id,
+                    *index,
+                    result,
+                    self.digests.get(suite).cloned(),
+                    &self.fingerprints,
+                );
                 self.record(Entry::Scenario(Box::new(entry)), true);
                 self.current.remove(index);
             }

@@ -74,6 +74,18 @@ fn param(v: &Value, ty: &Type) -> Result<Box<dyn ToSql + Sync>, DbError> {
     })
 }
 
+/// The parameters of a statement, each as its declared type wants it.
+fn bind(
+    stmt: &postgres::Statement,
+    params: &[Value],
+) -> Result<Vec<Box<dyn ToSql + Sync>>, DbError> {
+    params
+        .iter()
+        .zip(stmt.params())
+        .map(|(v, t)| param(v, t))
+        .collect()
+}
+
 fn column(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
     let ty = row.columns()[i].type_();
     let fail = |e: postgres::Error| DbError(format!("column {i} ({ty}): {}", describe(&e)));
@@ -132,11 +144,7 @@ impl Db for Postgres {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let stmt = self.statement(sql)?;
-        let boxed = params
-            .iter()
-            .zip(stmt.params())
-            .map(|(v, t)| param(v, t))
-            .collect::<Result<Vec<_>, _>>()?;
+        let boxed = bind(&stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
         self.client
             .execute(&stmt, &refs)
@@ -145,11 +153,7 @@ impl Db for Postgres {
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         let stmt = self.statement(sql)?;
-        let boxed = params
-            .iter()
-            .zip(stmt.params())
-            .map(|(v, t)| param(v, t))
-            .collect::<Result<Vec<_>, _>>()?;
+        let boxed = bind(&stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
         let rows = self
             .client

@@ -370,19 +370,13 @@ impl mynacert::runner::Reporter for WriteBack<'_> {
                 let Some(&global) = self.global.get(index) else {
                     return;
                 };
-                let entry = ScenarioEntry {
-                    run_id: self.header.run_id.clone(),
-                    at: mynacert::runner::now(),
-                    index: global,
-                    suite_digest: super::queue::digest_of(self.header, &result.scenario),
-                    fingerprints: result
-                        .bindings
-                        .values()
-                        .filter_map(|s| Some((s.clone(), self.fingerprints.get(s)?.clone())))
-                        .collect(),
-                    result: (*result).clone(),
-                    lost: Vec::new(),
-                };
+                let entry = ScenarioEntry::finished(
+                    &self.header.run_id,
+                    global,
+                    result,
+                    super::queue::digest_of(self.header, &result.scenario),
+                    self.fingerprints,
+                );
                 match self.store.complete(self.name, &entry) {
                     Ok(true) => {
                         self.written += 1;
