@@ -331,6 +331,9 @@ impl PhoneDriver {
     }
 
     fn run_expecting_disconnect(&mut self, cmd: &ShellCommand) -> Result<(), DriverError> {
+        // A dropped connection is expected only from a unit that answered just before: one already
+        // gone (powered off, unplugged) did not reboot, reset or power off — that is an error.
+        self.run(&ShellCommand::new("true"))?;
         match self.run(cmd) {
             Ok(out) if out.success() => Ok(()),
             Ok(out) => Err(command_error(cmd, &out)),

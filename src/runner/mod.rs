@@ -18,8 +18,9 @@ mod setup;
 mod shared;
 
 pub use checks::wrong_pin;
+pub use context::{Context, StepFail, StepOutcome};
 pub use dispatch::Dispatch;
-pub use exec::describe;
+pub use exec::{describe, run_step};
 pub use parallel::Parallel;
 pub use partition::{Partition, assign as partition_of};
 pub use plan::{Binding, Pools, SkipReason, bind, pools};

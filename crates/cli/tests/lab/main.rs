@@ -18,6 +18,7 @@ mod devicelist;
 mod evidence;
 mod handover;
 mod jpki_applet;
+mod model;
 mod mutation;
 mod parallel;
 mod pcsc_offline;

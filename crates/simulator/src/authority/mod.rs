@@ -236,6 +236,11 @@ impl VirtualAuthority {
     /// Revokes the currently valid smartphone certificates of `kinds` of a person on a device.
     /// Returns how many were revoked.
     pub fn revoke(&mut self, person: &str, device: &str, kinds: &[CertKind]) -> usize {
+        // A revoked sign certificate is not re-issued after a lift.
+        if kinds.contains(&CertKind::Sign) {
+            self.sign_pending
+                .remove(&(person.to_string(), device.to_string()));
+        }
         self.revoke_where(kinds, RevocationCause::Revoked, |e| {
             e.is_valid_smartphone(person) && e.device.as_deref() == Some(device)
         })

@@ -196,7 +196,10 @@ impl VirtualAuthority {
         let ders = (pair.auth.der.clone(), pair.sign.der.clone());
         self.entries.push(pair.auth);
         self.entries.push(pair.sign);
-        self.sign_pending.remove(&(person, device));
+        // A sign certificate waiting for re-issue after a lift is superseded too: on this device by
+        // the new pair, on every other one by R2 (re-issuing it there later would make two phones).
+        self.sign_pending
+            .retain(|(p, d)| p != &person || (!revoke_previous && d != &device));
         Ok(ders)
     }
 

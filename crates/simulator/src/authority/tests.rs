@@ -337,6 +337,36 @@ fn suspension_lift_and_sign_reissue() {
     assert_eq!(va.status(p, "A", CertKind::Sign), CertStatus::Valid);
 }
 
+/// Found by the lifecycle model check: a sign certificate waiting for re-issue after a lift must not
+/// come back on a phone the person has left (R2) or whose certificates were revoked (R4/R5).
+#[test]
+fn a_pending_reissue_dies_with_a_new_phone_or_a_revocation() {
+    let p = "TEST0000000001";
+    let lifted = |devices: &[&str]| {
+        let mut va = authority();
+        for d in devices {
+            va.issue_smartphone(&holder(), d, &p256_spki(), &p256_spki(), false)
+                .unwrap();
+        }
+        va.set_suspended(p, true);
+        va.set_suspended(p, false);
+        va
+    };
+    let mut va = lifted(&["A"]);
+    va.issue_smartphone(&holder(), "B", &p256_spki(), &p256_spki(), true)
+        .unwrap();
+    assert!(!va.sign_reissue_pending(p, "A"), "R2: B replaced A");
+    let mut va = lifted(&["A"]);
+    assert_eq!(va.revoke(p, "A", &CertKind::ALL), 1, "the auth certificate");
+    assert!(!va.sign_reissue_pending(p, "A"), "A was revoked");
+    // Without R2 (the quirk) another device's pending re-issue stays; the same device's goes.
+    let mut va = lifted(&["A", "B"]);
+    va.issue_smartphone(&holder(), "B", &p256_spki(), &p256_spki(), false)
+        .unwrap();
+    assert!(va.sign_reissue_pending(p, "A"));
+    assert!(!va.sign_reissue_pending(p, "B"));
+}
+
 #[test]
 fn card_certs_are_not_smartphone_certs() {
     let mut va = authority();
