@@ -23,4 +23,4 @@ pub mod scenario;
 pub mod schedule;
 pub mod store;
 
-pub use mynacert_wire::{apdu, identity, profile, secret, transport, types};
+pub use mynacert_wire::{apdu, chaos, identity, profile, secret, transport, types};

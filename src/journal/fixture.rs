@@ -32,6 +32,7 @@ pub fn model(id: &str, code: &str, carriers: &[&str], listing: Listing) -> Devic
         quirks: vec![],
         notes: String::new(),
         timing: Default::default(),
+        chaos: None,
     }
 }
 

@@ -50,6 +50,8 @@ pub struct LabSpec {
     /// real seconds a served phone sleeps per model second (0: none).
     pub timing: Option<mynacert_wire::timing::Timing>,
     pub time_scale: f64,
+    /// Virtual lab only: chaos with this seed on every unit (`--chaos SEED`).
+    pub chaos: Option<u64>,
 }
 
 impl LabSpec {
@@ -75,6 +77,7 @@ impl LabSpec {
         let spec = mynacert_wire::lab::VirtualSpec {
             timing: self.timing.clone(),
             time_scale: self.time_scale,
+            chaos: self.chaos,
             ..self.file.virtual_spec()
         };
         factory(

@@ -82,6 +82,9 @@ pub fn check_models(files: &[ModelFile], carriers: &Carriers) -> Vec<LoadError> 
                 None,
             ));
         }
+        if let Some(Err(message)) = p.chaos.as_ref().map(|c| c.check()) {
+            errors.push(f.error(f.id_pos(), message, None));
+        }
         if p.carriers.is_empty() {
             errors.push(f.error(
                 f.code_pos(),

@@ -223,11 +223,7 @@ pub fn verdict_for(
         ));
     }
     for r in mine.iter().filter(|r| r.status == ScenarioStatus::Flaky) {
-        findings.push(Finding::of(
-            FindingKind::Flaky,
-            r,
-            "flaky (failed, then passed)",
-        ));
+        findings.push(Finding::of(FindingKind::Flaky, r, &r.flaky_reason()));
     }
     for r in all.iter().filter(|r| {
         matches!(r.status, ScenarioStatus::Failed | ScenarioStatus::Error)

@@ -231,9 +231,34 @@ impl ScenarioResult {
 
     /// The reason of the last attempt, or the skip reason.
     pub fn reason(&self) -> Option<&str> {
-        self.skip_reason
-            .as_deref()
-            .or_else(|| self.attempts.last().and_then(|a| a.reason.as_deref()))
+        // A failed scenario says why it failed, even when a later attempt ended in a lab error.
+        let deciding = match self.status {
+            ScenarioStatus::Failed => self
+                .attempts
+                .iter()
+                .rev()
+                .find(|a| a.status == AttemptStatus::Failed),
+            _ => None,
+        };
+        self.skip_reason.as_deref().or_else(|| {
+            deciding
+                .or(self.attempts.last())
+                .and_then(|a| a.reason.as_deref())
+        })
+    }
+
+    /// Why a flaky scenario needed more than one attempt: a conformance failure that went away, or
+    /// only lab errors before it passed.
+    pub fn flaky_reason(&self) -> String {
+        let earlier = &self.attempts[..self.attempts.len().saturating_sub(1)];
+        if earlier.iter().any(|a| a.status == AttemptStatus::Failed) {
+            "flaky (failed, then passed)".into()
+        } else {
+            format!(
+                "passed after {} attempt(s) ended in a lab error",
+                earlier.len()
+            )
+        }
     }
 }
 
@@ -274,5 +299,41 @@ mod tests {
             ScenarioResult::derive_status(&[attempt(Passed)], true),
             ScenarioStatus::Skipped
         );
+    }
+
+    #[test]
+    fn a_failed_scenario_gives_the_failure_as_its_reason_and_lab_errors_are_not_flaky_failures() {
+        use AttemptStatus::*;
+        let with = |st: AttemptStatus, why: &str| Attempt {
+            reason: Some(why.into()),
+            ..attempt(st)
+        };
+        let result = |attempts: Vec<Attempt>| ScenarioResult {
+            scenario: "s/a".into(),
+            title: String::new(),
+            model: "m".into(),
+            unit: None,
+            carrier: None,
+            bindings: BTreeMap::new(),
+            rules: vec![],
+            tags: vec![],
+            status: ScenarioResult::derive_status(&attempts, false),
+            attempts,
+            skip_reason: None,
+            skip_kind: None,
+        };
+        let r = result(vec![
+            with(Failed, "SE holds []"),
+            with(Error, "reader unplugged"),
+        ]);
+        assert_eq!(r.status, ScenarioStatus::Failed);
+        assert_eq!(r.reason(), Some("SE holds []"));
+        let r = result(vec![with(Error, "a"), with(Error, "b"), attempt(Passed)]);
+        assert_eq!(
+            r.flaky_reason(),
+            "passed after 2 attempt(s) ended in a lab error"
+        );
+        let r = result(vec![with(Failed, "x"), attempt(Passed)]);
+        assert_eq!(r.flaky_reason(), "flaky (failed, then passed)");
     }
 }

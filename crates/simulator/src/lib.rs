@@ -8,6 +8,7 @@
 pub mod adbd;
 pub mod authority;
 pub mod card;
+pub mod chaos;
 pub mod control;
 pub mod device_time;
 pub mod keys;

@@ -40,6 +40,8 @@ pub struct VirtualLab {
     cards: Option<crate::vpcd::CardServer>,
     /// What the lab's own actions (cards placed, reader sessions, test services) cost in device time.
     clock: crate::device_time::DeviceClock,
+    /// Lab faults (`--chaos SEED`, or models whose profile sets `chaos:`).
+    chaos: Option<crate::chaos::LabChaos>,
 }
 
 impl VirtualLab {
@@ -97,6 +99,7 @@ impl VirtualLab {
             served: None,
             cards: None,
             clock,
+            chaos: crate::chaos::LabChaos::new(spec.chaos, profiles),
         })
     }
 }
@@ -442,23 +445,41 @@ impl Lab for VirtualLab {
     }
     fn phone(&mut self, serial: &str) -> Result<Box<dyn ShellTransport>, LabError> {
         crate::lab::unit(self, serial)?;
-        match self.phone_connector.as_mut() {
-            Some(connect) => connect(serial),
-            None => Ok(self.in_process_shell(serial)),
-        }
+        let t = match self.phone_connector.as_mut() {
+            Some(connect) => connect(serial)?,
+            None => self.in_process_shell(serial),
+        };
+        Ok(crate::chaos::LabChaos::shell(
+            self.chaos.as_ref(),
+            &self.units,
+            t,
+        ))
     }
     fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
         crate::lab::unit(self, serial)?;
         self.charge(Action::SeRead);
-        self.reach(ApduTarget::SecureElement(serial.to_string()))
+        let t = self.reach(ApduTarget::SecureElement(serial.to_string()))?;
+        Ok(crate::chaos::LabChaos::card(
+            self.chaos.as_ref(),
+            Some(&self.units),
+            serial,
+            t,
+        ))
     }
     fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
         self.charge(Action::SeRead);
-        self.reach(ApduTarget::Card(identity.to_string()))
+        let t = self.reach(ApduTarget::Card(identity.to_string()))?;
+        Ok(crate::chaos::LabChaos::card(
+            self.chaos.as_ref(),
+            None,
+            identity,
+            t,
+        ))
     }
     fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
         let shared = self.env().authority.clone();
-        Ok(Box::new(InProcessAuthority::new(shared)))
+        let t: Box<dyn AuthorityTransport> = Box::new(InProcessAuthority::new(shared));
+        Ok(crate::chaos::LabChaos::authority(self.chaos.as_ref(), t))
     }
     fn place_card(&mut self, identity: &str, serial: &str) -> Result<(), LabError> {
         let mut w = self.env();

@@ -215,6 +215,8 @@ pub struct VirtualSpec {
     pub timing: Option<crate::timing::Timing>,
     /// Real seconds a served phone sleeps per model second (0: none; in process nothing sleeps).
     pub time_scale: f64,
+    /// Chaos with this seed on every unit ([`crate::chaos`]); `None`: only models whose profile asks.
+    pub chaos: Option<u64>,
 }
 
 /// The simulator's lab as the harness's lab factory needs it: a [`Lab`] whose phones can be served as

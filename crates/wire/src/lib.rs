@@ -6,6 +6,7 @@
 
 pub mod adb;
 pub mod apdu;
+pub mod chaos;
 pub mod clock;
 pub mod control;
 pub mod deadline;

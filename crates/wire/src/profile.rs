@@ -163,6 +163,10 @@ pub struct DeviceProfile {
     /// (`devices/timing.yaml`), in seconds: e.g. `timing: { factory_reset: 420 }`.
     #[serde(default, skip_serializing_if = "crate::timing::Timing::is_empty")]
     pub timing: crate::timing::Timing,
+    /// Lab faults of this model's units in the virtual lab (see [`crate::chaos`]); a real lab leaves
+    /// this out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<crate::chaos::ChaosRates>,
 }
 
 fn default_key() -> KeyType {

@@ -274,6 +274,10 @@ pub trait LabOptions {
     fn adb_port_base(&self) -> u16;
     fn unit_return_timeout(&self) -> u64;
     fn time_scale(&self) -> f64;
+    /// `--chaos SEED` (virtual lab).
+    fn chaos(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl LabOptions for RunArgs {
@@ -288,6 +292,9 @@ impl LabOptions for RunArgs {
     }
     fn time_scale(&self) -> f64 {
         self.time_scale
+    }
+    fn chaos(&self) -> Option<u64> {
+        self.chaos
     }
 }
 
@@ -315,6 +322,7 @@ pub fn lab_spec(
         boot_timeout: std::time::Duration::from_secs(args.unit_return_timeout().max(30)),
         timing,
         time_scale: args.time_scale(),
+        chaos: args.chaos(),
     })
 }
 

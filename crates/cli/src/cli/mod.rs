@@ -163,6 +163,11 @@ pub struct RunArgs {
     /// clock only counts, nothing sleeps).
     #[arg(long, default_value_t = 0.0, value_name = "FACTOR")]
     pub time_scale: f64,
+    /// Virtual lab: chaos, seeded — units drop off, cards are lifted mid-APDU, readers unplugged,
+    /// phones slow, answers cut or padded, selections lost, the adb server and the authority's
+    /// connection cut. Every such fault must end as an infrastructure error; use `--retries`.
+    #[arg(long, value_name = "SEED")]
+    pub chaos: Option<u64>,
     /// First loopback port for the served adbds with `--phones adb-*` (0 = any free ports).
     #[arg(long, default_value_t = 0, value_name = "PORT")]
     pub adb_port_base: u16,

@@ -42,6 +42,7 @@ pub fn plan(root: &Path, args: &PlanArgs) -> Result<i32, CliError> {
         boot_timeout: std::time::Duration::from_secs(60),
         timing: None,
         time_scale: 0.0,
+        chaos: None,
     };
     let units = lab_units(&spec, Some(mynacert_sim::factory))?;
     let readers = args.resources.readers(&loaded.file);

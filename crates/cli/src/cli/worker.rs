@@ -48,6 +48,9 @@ pub struct WorkerArgs {
     /// Virtual lab: real seconds slept per second of device time (as `run --time-scale`).
     #[arg(long, default_value_t = 0.0, value_name = "FACTOR")]
     pub time_scale: f64,
+    /// Virtual lab: chaos, seeded (as `run --chaos`).
+    #[arg(long, value_name = "SEED")]
+    pub chaos: Option<u64>,
     /// First loopback port for served adbds with `--phones adb-*` (0 = any free ports).
     #[arg(long, default_value_t = 0, value_name = "PORT")]
     pub adb_port_base: u16,
@@ -65,6 +68,9 @@ impl LabOptions for WorkerArgs {
     }
     fn time_scale(&self) -> f64 {
         self.time_scale
+    }
+    fn chaos(&self) -> Option<u64> {
+        self.chaos
     }
 }
 

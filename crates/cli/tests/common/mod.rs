@@ -78,6 +78,7 @@ pub fn spec(profiles: Vec<Arc<DeviceProfile>>, phones: PhonePath) -> LabSpec {
         boot_timeout: Duration::from_secs(20),
         timing: None,
         time_scale: 0.0,
+        chaos: None,
     }
 }
 

@@ -237,6 +237,7 @@ fn night_on_the_virtual_clock() {
         boot_timeout: std::time::Duration::from_secs(20),
         timing: Some(timing.clone()),
         time_scale: 0.0,
+        chaos: None,
     };
     let mut opened = open_lab(&spec, Some(mynacert_sim::factory)).expect("the night's lab");
     let jobs = plan_jobs(&suites(), &models, &Selection::default()).expect("jobs");

@@ -276,6 +276,7 @@ pub fn profile(listing: Listing, biometrics: bool, quirks: &[Quirk]) -> Arc<Devi
         quirks: quirks.to_vec(),
         notes: String::new(),
         timing: Default::default(),
+        chaos: None,
     })
 }
 

@@ -62,8 +62,10 @@ impl fmt::Display for TraceEntry {
 pub struct JpkiClient<T: CardTransport> {
     transport: T,
     trace: Vec<TraceEntry>,
-    /// The EF last selected successfully (for error messages).
+    /// The EF last selected successfully (for error messages, and to restore a lost selection).
     current_ef: Option<[u8; 2]>,
+    /// The application last selected successfully.
+    current_ap: Option<Vec<u8>>,
 }
 
 fn fid_hex(fid: [u8; 2]) -> String {
@@ -77,6 +79,7 @@ impl<T: CardTransport> JpkiClient<T> {
             transport,
             trace: Vec::new(),
             current_ef: None,
+            current_ap: None,
         }
     }
     /// Gives the transport back.
@@ -100,8 +103,34 @@ impl<T: CardTransport> JpkiClient<T> {
         std::mem::take(&mut self.trace)
     }
 
-    /// Sends one command and decodes the answer; records it in the trace.
+    /// Sends one command and decodes the answer; records it in the trace. Inside a selected
+    /// application, `6A 82` or `69 86` is asked once more after selecting the application (and the EF)
+    /// again: a card or reader that lost its selection (a tear, a warm reset) answers so once, and what
+    /// a missing file or a refused command really says comes back the same the second time.
     pub fn transmit(&mut self, command: &Command) -> Result<Response, JpkiError> {
+        let r = self.exchange(command)?;
+        let glitch = matches!(r.sw, Sw::FILE_NOT_FOUND | Sw::COMMAND_NOT_ALLOWED);
+        let select_ap = command.ins == 0xA4 && command.p1 == 0x04;
+        let Some(aid) = self.current_ap.clone().filter(|_| glitch && !select_ap) else {
+            return Ok(r);
+        };
+        let select = |data: Vec<u8>, p1| Command::new(0x00, 0xA4, p1, 0x0C).with_data(data);
+        if self.exchange(&select(aid, 0x04))?.sw != Sw::OK {
+            self.current_ap = None;
+            self.current_ef = None;
+            return Ok(r);
+        }
+        let select_ef = command.ins == 0xA4 && command.p1 == 0x02;
+        if let Some(fid) = self.current_ef.filter(|_| !select_ef)
+            && self.exchange(&select(fid.to_vec(), 0x02))?.sw != Sw::OK
+        {
+            self.current_ef = None;
+            return Ok(r);
+        }
+        self.exchange(command)
+    }
+
+    fn exchange(&mut self, command: &Command) -> Result<Response, JpkiError> {
         let bytes = command.try_encode()?;
         let raw = self.transport.transmit(&bytes)?;
         let response = Response::decode(&raw).map_err(|_| JpkiError::Malformed {
@@ -146,6 +175,7 @@ impl<T: CardTransport> JpkiClient<T> {
         let cmd = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(aid.to_vec());
         let sw = self.transmit(&cmd)?.sw;
         self.current_ef = None;
+        self.current_ap = (sw == Sw::OK).then(|| aid.to_vec());
         Ok(sw)
     }
 
@@ -193,13 +223,24 @@ impl<T: CardTransport> JpkiClient<T> {
     /// One READ BINARY; `6Cxx` (wrong Le, xx exact) is retried once with Le = xx.
     fn read_chunk(&mut self, offset: u16, le: u16) -> Result<Response, JpkiError> {
         let [hi, lo] = offset.to_be_bytes();
-        let r = self.transmit(&Command::new(0x00, 0xB0, hi, lo).with_le(le))?;
+        let mut r = self.transmit(&Command::new(0x00, 0xB0, hi, lo).with_le(le))?;
+        let mut asked = le;
         if r.sw.sw1() == 0x6C {
-            let exact = match r.sw.sw2() {
+            asked = match r.sw.sw2() {
                 0 => 256,
                 n => u16::from(n),
             };
-            return self.transmit(&Command::new(0x00, 0xB0, hi, lo).with_le(exact));
+            r = self.transmit(&Command::new(0x00, 0xB0, hi, lo).with_le(asked))?;
+        }
+        // More than Le is not an answer to this command (a reader handing back a whole buffer).
+        if r.data.len() > usize::from(asked) {
+            return Err(JpkiError::Malformed {
+                what: format!(
+                    "{}: READ BINARY at {offset} asked {asked} byte(s) and got {}",
+                    self.ef_label(),
+                    r.data.len()
+                ),
+            });
         }
         Ok(r)
     }

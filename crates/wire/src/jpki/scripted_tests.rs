@@ -86,3 +86,57 @@ fn empty_pin_is_refused_before_sending() {
     ));
     assert!(c.transport().sent.is_empty());
 }
+
+/// A card that lost its selection answers `6A 82` once; the client selects the AP again and asks again,
+/// so the EF is not taken for absent. A second `6A 82` is the real answer.
+#[test]
+fn a_lost_selection_is_asked_again_and_a_real_absence_stays_absent() {
+    const OK: &[u8] = &[0x90, 0x00];
+    const NOT_FOUND: &[u8] = &[0x6A, 0x82];
+    let mut c = scripted(&[OK, NOT_FOUND, OK, OK]);
+    c.select_jpki_ap().unwrap();
+    assert!(c.holds(CertKind::Auth).unwrap(), "the glitch is retried");
+    let sent = &c.transport().sent;
+    assert_eq!(sent.len(), 4);
+    assert_eq!(sent[2], sent[0], "the AP is selected again");
+    assert_eq!(sent[3], sent[1], "then the EF is asked again");
+    let mut c = scripted(&[OK, NOT_FOUND, OK, NOT_FOUND]);
+    c.select_jpki_ap().unwrap();
+    assert!(!c.holds(CertKind::Auth).unwrap());
+    // Before any application is selected, nothing is retried.
+    let mut c = scripted(&[NOT_FOUND]);
+    assert!(!c.holds(CertKind::Auth).unwrap());
+}
+
+/// `69 86` (no current EF) on READ BINARY: the AP and the EF are selected again, then the read.
+#[test]
+fn command_not_allowed_on_a_read_restores_the_selection_once() {
+    let mut c = scripted(&[
+        &[0x90, 0x00],
+        &[0x90, 0x00],
+        &[0x69, 0x86],
+        &[0x90, 0x00],
+        &[0x90, 0x00],
+        &[b'J', b'P', 0x90, 0x00],
+    ]);
+    c.select_jpki_ap().unwrap();
+    c.select_ef(ef::TOKEN_INFO).unwrap();
+    assert_eq!(c.read_binary(0, 2).unwrap(), b"JP");
+    let sent = &c.transport().sent;
+    assert_eq!(sent[3], sent[0]);
+    assert_eq!(sent[4], sent[1]);
+    assert_eq!(sent[5], sent[2]);
+}
+
+/// More bytes than Le (a reader handing back its whole buffer) is not an answer: refused.
+#[test]
+fn an_answer_longer_than_asked_is_malformed() {
+    let mut long = vec![0u8; 256];
+    long.extend_from_slice(&[0x90, 0x00]);
+    let mut c = scripted(&[&long]);
+    let e = c.read_binary(0, 32).unwrap_err();
+    assert!(
+        matches!(&e, JpkiError::Malformed { what } if what.contains("asked 32 byte(s) and got 256")),
+        "{e}"
+    );
+}

@@ -229,6 +229,7 @@ pub(super) fn statuses(r: &serde_json::Value) -> std::collections::BTreeMap<Stri
 }
 
 mod card_safety;
+mod chaos;
 mod partition;
 mod resume;
 mod run;
