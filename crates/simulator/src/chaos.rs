@@ -88,6 +88,10 @@ impl Chaos {
 pub struct LabChaos {
     chaos: Chaos,
     everywhere: bool,
+    /// The lab-wide rates (default unless set).
+    rates: ChaosRates,
+    /// The served controller's own stream of cuts.
+    controller: std::sync::Mutex<Option<StdRng>>,
 }
 
 impl LabChaos {
@@ -96,12 +100,38 @@ impl LabChaos {
         (seed.is_some() || profiles.iter().any(|p| p.chaos.is_some())).then(|| LabChaos {
             chaos: Chaos::new(seed.unwrap_or(0)),
             everywhere: seed.is_some(),
+            rates: ChaosRates::default(),
+            controller: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Chaos everywhere with `rates` (a tool or test that wants other lab-wide rates).
+    pub fn everywhere(seed: u64, rates: ChaosRates) -> LabChaos {
+        LabChaos {
+            chaos: Chaos::new(seed),
+            everywhere: true,
+            rates,
+            controller: std::sync::Mutex::new(None),
+        }
     }
 
     fn rates(&self, unit: Option<&UnitInfo>) -> Option<ChaosRates> {
         unit.and_then(|u| u.profile.chaos)
-            .or(self.everywhere.then(ChaosRates::default))
+            .or(self.everywhere.then_some(self.rates))
+    }
+
+    /// Whether the served bench controller cuts this connection now (lab-wide chaos only).
+    pub fn cut_controller(this: Option<&Self>) -> bool {
+        let Some(c) = this else { return false };
+        let Some(rates) = c.rates(None) else {
+            return false;
+        };
+        let mut rng = c
+            .controller
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let rng = rng.get_or_insert_with(|| c.chaos.rng("controller"));
+        hit(rng, rates.controller_cut)
     }
 
     /// A unit's shell, under its chaos if any.

@@ -16,6 +16,7 @@ use crate::transport::{
 };
 use crate::types::CertKind;
 use crate::world::{Borrowed, SharedEnv, VirtualCard, World, WorldEnv, issue_contents, new_se};
+use mynacert_wire::chaos::ChaosRates;
 use mynacert_wire::timing::Action;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -545,6 +546,16 @@ impl Lab for VirtualLab {
 }
 
 impl VirtualLab {
+    /// Chaos everywhere at `rates` from here on (instead of what the spec and profiles said).
+    pub fn set_chaos(&mut self, seed: u64, rates: ChaosRates) {
+        self.chaos = Some(crate::chaos::LabChaos::everywhere(seed, rates));
+    }
+
+    /// Whether the served bench controller cuts a connection now (chaos).
+    pub fn controller_cut(&self) -> bool {
+        crate::chaos::LabChaos::cut_controller(self.chaos.as_ref())
+    }
+
     /// Charges a lab action to the calling thread — in process only: a served lab's phones and cards
     /// charge (and sleep) where they serve, and the harness measures real time.
     fn charge(&self, action: Action) {

@@ -283,3 +283,47 @@ fn lab_serve_writes_a_bench_file_naming_the_controller_and_every_unit() {
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
 }
+
+/// Chaos on the served controller: connections are cut before a request runs or after (its answer
+/// lost). The client reconnects once; what reaches the caller is the right answer or a transport error
+/// (an infrastructure error), never a wrong answer, and what it asked for is what the lab did.
+#[test]
+fn cut_controller_connections_give_right_answers_or_transport_errors() {
+    let (lab, server) = served();
+    let none: mynacert::chaos::ChaosRates = serde_saphyr::from_str(
+        "{drop_off: 0, adb_restart: 0, slow: 0, card_removed: 0, reader_unplugged: 0, \
+         truncated: 0, oversized: 0, lost_selection: 0, controller_cut: 0.15}",
+    )
+    .expect("rates");
+    lab.lock().expect("lab lock").set_chaos(2026, none);
+    let taro = person(&lab, "taro");
+    let mut c = Controller::new(server.addr());
+    let (mut ok, mut cut) = (0, 0);
+    for i in 0..200 {
+        let want = i % 2 == 0;
+        match c.set_suspended(&taro, want) {
+            Ok(()) => {
+                ok += 1;
+                let mut lab = lab.lock().expect("lab lock");
+                let mut t = lab.authority().expect("authority");
+                // The lab's own view (its in-process authority is under chaos too: ask again).
+                let seen = (0..20).find_map(|_| t.suspended(&taro).ok());
+                assert_eq!(seen, Some(want), "call {i}: asked {want}");
+            }
+            Err(e) => {
+                // A cut connection, or the controller reporting its own lab's fault.
+                assert!(
+                    matches!(
+                        e,
+                        TransportError::Disconnected { .. } | TransportError::Io { .. }
+                    ) || e.to_string().contains("(chaos)"),
+                    "call {i}: {e}"
+                );
+                cut += 1;
+            }
+        }
+    }
+    println!("controller under chaos: {ok} answered, {cut} transport errors of 200");
+    assert!(ok > 100, "the client's reconnect rides out most cuts: {ok}");
+    assert!(cut > 0, "with a cut rate of 0.15 some call must fail twice");
+}

@@ -155,14 +155,16 @@ fn accept_loop(
         }
         let shared = shared.clone();
         let tls = tls.clone();
+        // What a chaos cut shuts down (the connection's own handle may be wrapped in TLS).
+        let raw = stream.try_clone().ok();
         let spawned = std::thread::Builder::new()
             .name("controller connection".into())
             .spawn(move || match tls {
-                None => connection(stream, &shared),
+                None => connection(stream, &shared, raw),
                 // A client without a trusted key fails the handshake: its first read errs, and the
                 // connection ends before any request is read.
                 Some(cfg) => match rustls::ServerConnection::new(cfg) {
-                    Ok(conn) => connection(rustls::StreamOwned::new(conn, stream), &shared),
+                    Ok(conn) => connection(rustls::StreamOwned::new(conn, stream), &shared, raw),
                     Err(e) => tracing::warn!("controller: TLS: {e}"),
                 },
             });
@@ -173,15 +175,29 @@ fn accept_loop(
 }
 
 /// Serves one connection until the peer closes it.
-fn connection(mut stream: impl Read + Write, shared: &Shared) {
+fn connection(mut stream: impl Read + Write, shared: &Shared, raw: Option<TcpStream>) {
+    let cut_now = || {
+        let now = cut(shared);
+        if now && let Some(r) = &raw {
+            let _ = r.shutdown(Shutdown::Both);
+        }
+        now
+    };
     let mut framer = LineFramer::default();
     let mut chunk = [0u8; 16 * 1024];
     loop {
         while let Some(line) = framer.next_line() {
+            // Chaos: the connection is cut before the request runs, or after (its answer lost).
+            if cut_now() {
+                return;
+            }
             let response = match line.and_then(|l| decode_request(&l)) {
                 Ok(request) => execute(shared, &request),
                 Err(e) => Response::Error(format!("malformed request: {e}")),
             };
+            if cut_now() {
+                return;
+            }
             if stream.write_all(&encode_response(&response)).is_err() {
                 return;
             }
@@ -193,6 +209,10 @@ fn connection(mut stream: impl Read + Write, shared: &Shared) {
             Err(_) => return,
         }
     }
+}
+
+fn cut(shared: &Shared) -> bool {
+    shared.lab.lock().is_ok_and(|lab| lab.controller_cut())
 }
 
 /// Runs one request under the lab's lock.
