@@ -44,6 +44,22 @@ fn powered_off_phone_is_a_transport_problem_until_powered_on() {
         d.run_flow("open_my_page", &pin_vars()),
         Err(DriverError::Transport(TransportError::Disconnected { .. }))
     ));
+    // A phone already off did not reboot, reset or power off now: that is an error, not the
+    // dropped connection those commands expect (found by the lifecycle model check).
+    let commands = supported(&[]).factory_reset.clone();
+    for (what, r) in [
+        ("reboot", d.reboot()),
+        ("power off", d.power_off()),
+        ("factory reset", d.factory_reset(&commands)),
+    ] {
+        assert!(
+            matches!(
+                r,
+                Err(DriverError::Transport(TransportError::Disconnected { .. }))
+            ),
+            "{what} of a phone that is off: {r:?}"
+        );
+    }
     rig.with(|l| l.phones.get_mut(A).unwrap().power_on());
     d.reboot().unwrap();
     assert!(d.app_installed().unwrap());
