@@ -53,9 +53,9 @@ pub fn people() -> Vec<Person> {
                 .find(|i| i.id == *id)
                 .unwrap_or_else(|| panic!("identity {id}"));
             Person {
-                auth_pin: i.phone.auth_pin.expose().to_string(),
-                sign_password: i.phone.sign_password.expose().to_ascii_uppercase(),
-                wrong_auth_pin: wrong_pin(i.phone.auth_pin.expose()).expose().to_string(),
+                auth_pin: i.phone.auth_pin.clone(),
+                sign_password: Secret::new(i.phone.sign_password.expose().to_ascii_uppercase()),
+                wrong_auth_pin: wrong_pin(i.phone.auth_pin.expose()),
             }
         })
         .collect()

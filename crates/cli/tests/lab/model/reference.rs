@@ -4,6 +4,7 @@
 //! keeps the SE, a revocation on the phone also deletes).
 
 use super::{Action, Certs, Observed, Outcome, PEOPLE, PHONES, SUPPORTED};
+use mynacert::secret::Secret;
 use mynacert::types::{CertKind, CertStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,13 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 const AUTH_TRIES: u8 = 3;
 const SIGN_TRIES: u8 = 5;
 
-/// The secrets of one test identity, as far as the model compares them.
+/// The secrets of one test identity, as far as the model compares them (redacted in `Debug`).
 #[derive(Debug, Clone)]
 pub struct Person {
-    pub auth_pin: String,
-    pub sign_password: String,
+    pub auth_pin: Secret,
+    /// Upper-cased, as the app and the SE take it.
+    pub sign_password: Secret,
     /// The wrong auth PIN the harness derives from the right one.
-    pub wrong_auth_pin: String,
+    pub wrong_auth_pin: Secret,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -260,7 +262,7 @@ impl Model {
         } else {
             (&self.people[who].auth_pin, &self.people[owner].auth_pin)
         };
-        let same = typed == right;
+        let same = typed.expose() == right.expose();
         let p = &mut self.phones[on];
         // A PIN lives beside its certificate: with that certificate deleted there is none to verify.
         let kind = if sign { CertKind::Sign } else { CertKind::Auth };
@@ -379,7 +381,7 @@ impl Model {
         }
         let owner = self.phones[on].owner.unwrap_or(who);
         let p = &mut self.phones[on];
-        if self.people[who].wrong_auth_pin == self.people[owner].auth_pin {
+        if self.people[who].wrong_auth_pin.expose() == self.people[owner].auth_pin.expose() {
             if p.auth_tries > 0 {
                 p.auth_tries = AUTH_TRIES;
             }
