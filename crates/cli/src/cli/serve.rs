@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// Write a bench lab file (`kind: bench`) for what is served here (needs the phones served).
     #[arg(long, value_name = "PATH")]
     pub bench_file: Option<PathBuf>,
+    /// Chaos on the served controller (connections cut before or after a request) and on the lab's
+    /// authority it reaches, seeded; the served phones and cards stay calm (`run --chaos` for those).
+    #[arg(long, value_name = "SEED", requires = "control")]
+    pub chaos: Option<u64>,
 }
 
 /// Loads the virtual lab of a lab file.
@@ -194,6 +198,9 @@ fn provision_ses(
 /// `mynacert lab serve`.
 pub fn serve(root: &Path, args: &ServeArgs) -> Result<i32, CliError> {
     let (mut lab, lab_file) = load_virtual_lab_file(root, &args.lab)?;
+    if let Some(seed) = args.chaos {
+        lab.set_chaos(seed, mynacert::chaos::ChaosRates::default());
+    }
     // ---- cards and phone SEs on vpcd ----
     let slots = card_slots(&lab, args)?;
     if let Some(identity) = &args.provision {
