@@ -86,6 +86,50 @@ fn the_conformant_virtual_lab_agrees_with_the_model_many_cases() {
     calm(400, 30, false);
 }
 
+/// What the model check found, kept as plain sequences (proptest's regression file keeps RNG seeds,
+/// which replay other sequences once the strategy changes).
+#[test]
+fn what_the_model_check_found_stays_fixed() {
+    use super::Action::*;
+    let found: [&[Action]; 4] = [
+        // A pending sign re-issue must not survive the person's move to another phone (R2) …
+        &[
+            Provision { on: 0, who: 0 },
+            Suspend { who: 0 },
+            Lift { who: 0 },
+            Provision { on: 1, who: 0 },
+            Register { on: 0 },
+        ],
+        // … nor a revocation of that phone from another one (R5).
+        &[
+            Provision { on: 0, who: 0 },
+            Suspend { who: 0 },
+            Lift { who: 0 },
+            RevokeOther {
+                on: 1,
+                who: 0,
+                with_card: true,
+            },
+            Register { on: 0 },
+        ],
+        // A factory reset of a phone that is off is a lab error, not done.
+        &[Power { on: 0, up: false }, FactoryReset { on: 0 }],
+        // The try that uses the last one says "wrong password"; locked comes after.
+        &[
+            Provision { on: 0, who: 1 },
+            OpenMyPage { on: 0, who: 0 },
+            OpenMyPage { on: 0, who: 0 },
+            OpenMyPage { on: 0, who: 0 },
+            OpenMyPage { on: 0, who: 0 },
+        ],
+    ];
+    for seq in found {
+        if let Err(e) = agree(None, seq) {
+            panic!("{e}");
+        }
+    }
+}
+
 /// Every quirk switched on alone: the check must find a disagreement. Prints the score and, per quirk,
 /// the shortest sequence proptest shrank the disagreement to.
 #[test]
