@@ -8,7 +8,6 @@
 //! session. A unit that drops off has run the command; an adb server that restarts has lost it.
 
 use mynacert_wire::chaos::ChaosRates;
-use mynacert_wire::lab::UnitInfo;
 use mynacert_wire::profile::DeviceProfile;
 use mynacert_wire::timing::Action;
 use mynacert_wire::transport::{
@@ -97,12 +96,9 @@ pub struct LabChaos {
 impl LabChaos {
     /// `None` when neither the run nor any model asks for chaos.
     pub fn new(seed: Option<u64>, profiles: &[Arc<DeviceProfile>]) -> Option<LabChaos> {
-        (seed.is_some() || profiles.iter().any(|p| p.chaos.is_some())).then(|| LabChaos {
-            chaos: Chaos::new(seed.unwrap_or(0)),
-            everywhere: seed.is_some(),
-            rates: ChaosRates::default(),
-            controller: std::sync::Mutex::new(None),
-        })
+        let mut c = LabChaos::everywhere(seed.unwrap_or(0), ChaosRates::default());
+        c.everywhere = seed.is_some();
+        (c.everywhere || profiles.iter().any(|p| p.chaos.is_some())).then_some(c)
     }
 
     /// Chaos everywhere with `rates` (a tool or test that wants other lab-wide rates).
@@ -115,49 +111,50 @@ impl LabChaos {
         }
     }
 
-    fn rates(&self, unit: Option<&UnitInfo>) -> Option<ChaosRates> {
-        unit.and_then(|u| u.profile.chaos)
-            .or(self.everywhere.then_some(self.rates))
+    /// The chaos and its rates for a transport: its model's own (`own`), else the lab-wide ones.
+    fn pick(this: Option<&Self>, own: Option<ChaosRates>) -> Option<(&Chaos, ChaosRates)> {
+        let c = this?;
+        let rates = own.or(c.everywhere.then_some(c.rates))?;
+        Some((&c.chaos, rates))
     }
 
     /// Whether the served bench controller cuts this connection now (lab-wide chaos only).
     pub fn cut_controller(this: Option<&Self>) -> bool {
         let Some(c) = this else { return false };
-        let Some(rates) = c.rates(None) else {
+        let Some((chaos, rates)) = LabChaos::pick(Some(c), None) else {
             return false;
         };
         let mut rng = c
             .controller
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let rng = rng.get_or_insert_with(|| c.chaos.rng("controller"));
-        hit(rng, rates.controller_cut)
+        hit(
+            rng.get_or_insert_with(|| chaos.rng("controller")),
+            rates.controller_cut,
+        )
     }
 
-    /// A unit's shell, under its chaos if any.
+    /// A unit's shell (`own`: its model's `chaos:`), under chaos if any.
     pub fn shell(
         this: Option<&Self>,
-        units: &[UnitInfo],
+        own: Option<ChaosRates>,
         t: Box<dyn ShellTransport>,
     ) -> Box<dyn ShellTransport> {
-        let unit = units.iter().find(|u| u.serial == t.serial());
-        match this.and_then(|c| Some((c, c.rates(unit)?))) {
-            Some((c, rates)) => c.chaos.shell(rates, t),
+        match LabChaos::pick(this, own) {
+            Some((chaos, rates)) => chaos.shell(rates, t),
             None => t,
         }
     }
 
-    /// An APDU session with a unit's SE (`units` given: the unit `who`) or a card (`who` its
-    /// identity), under chaos if any.
+    /// An APDU session with a unit's SE (`own`: its model's `chaos:`) or a card (`None`), under chaos
+    /// if any.
     pub fn card(
         this: Option<&Self>,
-        units: Option<&[UnitInfo]>,
-        who: &str,
+        own: Option<ChaosRates>,
         t: Box<dyn CardTransport>,
     ) -> Box<dyn CardTransport> {
-        let unit = units.and_then(|us| us.iter().find(|u| u.serial == who));
-        match this.and_then(|c| Some((c, c.rates(unit)?))) {
-            Some((c, rates)) => c.chaos.card(rates, t),
+        match LabChaos::pick(this, own) {
+            Some((chaos, rates)) => chaos.card(rates, t),
             None => t,
         }
     }
@@ -167,8 +164,8 @@ impl LabChaos {
         this: Option<&Self>,
         t: Box<dyn AuthorityTransport>,
     ) -> Box<dyn AuthorityTransport> {
-        match this.and_then(|c| Some((c, c.rates(None)?))) {
-            Some((c, rates)) => c.chaos.authority(rates, t),
+        match LabChaos::pick(this, None) {
+            Some((chaos, rates)) => chaos.authority(rates, t),
             None => t,
         }
     }

@@ -445,37 +445,23 @@ impl Lab for VirtualLab {
         &self.identities
     }
     fn phone(&mut self, serial: &str) -> Result<Box<dyn ShellTransport>, LabError> {
-        crate::lab::unit(self, serial)?;
+        let own = crate::lab::unit(self, serial)?.profile.chaos;
         let t = match self.phone_connector.as_mut() {
             Some(connect) => connect(serial)?,
             None => self.in_process_shell(serial),
         };
-        Ok(crate::chaos::LabChaos::shell(
-            self.chaos.as_ref(),
-            &self.units,
-            t,
-        ))
+        Ok(crate::chaos::LabChaos::shell(self.chaos.as_ref(), own, t))
     }
     fn secure_element(&mut self, serial: &str) -> Result<Box<dyn CardTransport>, LabError> {
-        crate::lab::unit(self, serial)?;
+        let own = crate::lab::unit(self, serial)?.profile.chaos;
         self.charge(Action::SeRead);
         let t = self.reach(ApduTarget::SecureElement(serial.to_string()))?;
-        Ok(crate::chaos::LabChaos::card(
-            self.chaos.as_ref(),
-            Some(&self.units),
-            serial,
-            t,
-        ))
+        Ok(crate::chaos::LabChaos::card(self.chaos.as_ref(), own, t))
     }
     fn card(&mut self, identity: &str) -> Result<Box<dyn CardTransport>, LabError> {
         self.charge(Action::SeRead);
         let t = self.reach(ApduTarget::Card(identity.to_string()))?;
-        Ok(crate::chaos::LabChaos::card(
-            self.chaos.as_ref(),
-            None,
-            identity,
-            t,
-        ))
+        Ok(crate::chaos::LabChaos::card(self.chaos.as_ref(), None, t))
     }
     fn authority(&mut self) -> Result<Box<dyn AuthorityTransport>, LabError> {
         let shared = self.env().authority.clone();

@@ -34,6 +34,37 @@ pub fn mynacert() -> std::process::Command {
     c
 }
 
+/// `mynacert lab serve --control 0 --adb-port-base 0 --seconds SECONDS --bench-file BENCH` plus
+/// `extra`, started; returns the child and its stdout lines up to the one announcing the bench file.
+pub fn lab_serve(
+    bench: &Path,
+    seconds: u64,
+    extra: &[&std::ffi::OsStr],
+) -> (std::process::Child, Vec<String>) {
+    use std::io::BufRead;
+    let mut child = mynacert()
+        .args(["lab", "serve", "--control", "0", "--adb-port-base", "0"])
+        .arg("--seconds")
+        .arg(seconds.to_string())
+        .args(extra)
+        .arg("--bench-file")
+        .arg(bench)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn mynacert lab serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("stdout line");
+        if line.starts_with("bench lab file ") {
+            break;
+        }
+        lines.push(line);
+    }
+    (child, lines)
+}
+
 /// `MYNACERT_REQUIRE_SERVICES=1` makes a missing service a failure instead of a loud skip.
 pub fn require_services() -> bool {
     std::env::var("MYNACERT_REQUIRE_SERVICES").as_deref() == Ok("1")

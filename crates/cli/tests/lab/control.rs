@@ -224,33 +224,12 @@ fn a_silent_controller_times_out() {
 fn lab_serve_writes_a_bench_file_naming_the_controller_and_every_unit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bench = dir.path().join("bench.yaml");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mynacert"))
-        .current_dir(crate::common::root())
-        .args([
-            "lab",
-            "serve",
-            "--control",
-            "0",
-            "--adb-port-base",
-            "0",
-            "--seconds",
-            "5",
-        ])
-        .arg("--bench-file")
-        .arg(&bench)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn mynacert");
-    let stdout = child.stdout.take().expect("stdout");
+    let (mut child, lines) = crate::common::lab_serve(&bench, 5, &[]);
     let mut served = Vec::new();
     let mut controller = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("stdout line");
+    for line in lines {
         if let Some(addr) = line.strip_prefix("controller on ") {
             controller = Some(addr.to_string());
-        } else if line.starts_with("bench lab file ") {
-            break;
         } else if let Some((_serial, addr)) = line.split_once(' ') {
             served.push(addr.to_string());
         }

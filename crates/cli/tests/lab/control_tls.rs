@@ -107,39 +107,22 @@ fn plain_tcp_is_served_on_loopback_only_and_no_trusted_key_is_an_error() {
 #[test]
 fn lab_serve_over_tls_writes_a_bench_file_that_reaches_it() {
     use mynacert::lab::Lab;
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     keygen(dir.path(), "controller");
     keygen(dir.path(), "lab");
     keygen(dir.path(), "stranger");
     let bench = dir.path().join("bench.yaml");
-    let mut child = crate::common::mynacert()
-        .args([
-            "lab",
-            "serve",
-            "--control",
-            "0",
-            "--adb-port-base",
-            "0",
-            "--seconds",
-            "60",
-        ])
-        .arg("--control-key")
-        .arg(dir.path().join("controller"))
-        .arg("--client-key")
-        .arg(dir.path().join("lab"))
-        .arg("--bench-file")
-        .arg(&bench)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    for line in std::io::BufReader::new(stdout).lines() {
-        if line.unwrap().starts_with("bench lab file ") {
-            break;
-        }
-    }
+    let (controller, lab) = (dir.path().join("controller"), dir.path().join("lab"));
+    let (mut child, _) = crate::common::lab_serve(
+        &bench,
+        60,
+        &[
+            "--control-key".as_ref(),
+            controller.as_os_str(),
+            "--client-key".as_ref(),
+            lab.as_os_str(),
+        ],
+    );
     let text = std::fs::read_to_string(&bench).unwrap();
     assert!(text.contains("controller_tls: { key: "), "{text}");
     let root = crate::common::root();

@@ -111,7 +111,10 @@ impl<T: CardTransport> JpkiClient<T> {
         let r = self.exchange(command)?;
         let glitch = matches!(r.sw, Sw::FILE_NOT_FOUND | Sw::COMMAND_NOT_ALLOWED);
         let select_ap = command.ins == 0xA4 && command.p1 == 0x04;
-        let Some(aid) = self.current_ap.clone().filter(|_| glitch && !select_ap) else {
+        if !glitch || select_ap {
+            return Ok(r);
+        }
+        let Some(aid) = self.current_ap.clone() else {
             return Ok(r);
         };
         let select = |data: Vec<u8>, p1| Command::new(0x00, 0xA4, p1, 0x0C).with_data(data);

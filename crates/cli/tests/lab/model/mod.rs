@@ -129,52 +129,50 @@ pub struct Observed {
 impl Observed {
     /// Field by field, what differs (empty when they agree).
     pub fn diff(&self, lab: &Observed) -> Vec<String> {
-        let mut d = Vec::new();
-        let mut cmp = |what: &str, model: String, got: String| {
+        fn cmp<T: std::fmt::Debug + PartialEq>(
+            d: &mut Vec<String>,
+            what: &str,
+            model: &T,
+            got: &T,
+        ) {
             if model != got {
-                d.push(format!("{what}: model {model}, lab {got}"));
+                d.push(format!("{what}: model {model:?}, lab {got:?}"));
             }
-        };
-        cmp(
-            "outcome",
-            format!("{:?}", self.outcome),
-            format!("{:?}", lab.outcome),
-        );
+        }
+        let mut d = Vec::new();
+        cmp(&mut d, "outcome", &self.outcome, &lab.outcome);
         for (key, want) in &self.authority {
-            let got = lab.authority.get(key).copied();
-            cmp(
-                &format!("authority {} of person {} on phone {}", key.2, key.0, key.1),
-                format!("{want:?}"),
-                format!("{:?}", got.unwrap_or(CertStatus::Absent)),
-            );
+            let got = lab
+                .authority
+                .get(key)
+                .copied()
+                .unwrap_or(CertStatus::Absent);
+            let what = format!("authority {} of person {} on phone {}", key.2, key.0, key.1);
+            cmp(&mut d, &what, want, &got);
         }
         for p in 0..PHONES {
+            let on = |what: &str| format!("{what} on phone {p}");
+            cmp(&mut d, &on("SE contents"), &self.se[p], &lab.se[p]);
             cmp(
-                &format!("SE of phone {p}"),
-                format!("{:?}", self.se[p]),
-                format!("{:?}", lab.se[p]),
+                &mut d,
+                &on("auth PIN tries"),
+                &self.auth_tries[p],
+                &lab.auth_tries[p],
             );
             cmp(
-                &format!("auth PIN tries on phone {p}"),
-                format!("{:?}", self.auth_tries[p]),
-                format!("{:?}", lab.auth_tries[p]),
+                &mut d,
+                &on("auth certificate readable before the PIN"),
+                &self.auth_open[p],
+                &lab.auth_open[p],
             );
             cmp(
-                &format!("auth certificate readable before the PIN on phone {p}"),
-                format!("{:?}", self.auth_open[p]),
-                format!("{:?}", lab.auth_open[p]),
-            );
-            cmp(
-                &format!("app offers (provisioning, revoke-other) on phone {p}"),
-                format!("{:?}", self.offers[p]),
-                format!("{:?}", lab.offers[p]),
+                &mut d,
+                &on("app offers (provisioning, revoke-other)"),
+                &self.offers[p],
+                &lab.offers[p],
             );
         }
-        cmp(
-            "secrets in logcat",
-            format!("{:?}", self.leaks),
-            format!("{:?}", lab.leaks),
-        );
+        cmp(&mut d, "secrets in logcat", &self.leaks, &lab.leaks);
         d
     }
 

@@ -102,6 +102,13 @@ impl Model {
         }
     }
 
+    /// Provisioning and revocation (on the phone or of another) need the app's smartphone certificate
+    /// menu, which an unsupported model does not offer (R8: nothing changes).
+    fn certificate_menu(&self, on: usize) -> Option<Outcome> {
+        self.app_flow(on)
+            .or((!self.phones[on].supported).then(|| refused("not-offered")))
+    }
+
     /// A shell action needs a powered phone.
     fn shell(&self, on: usize) -> Option<Outcome> {
         (!self.phones[on].powered).then_some(Outcome::Infra)
@@ -195,12 +202,8 @@ impl Model {
     }
 
     fn provision(&mut self, on: usize, who: usize) -> Outcome {
-        if let Some(o) = self.app_flow(on) {
+        if let Some(o) = self.certificate_menu(on) {
             return o;
-        }
-        // R8: an unsupported model does not offer provisioning and nothing changes.
-        if !self.phones[on].supported {
-            return refused("not-offered");
         }
         if !self.phones[on].online() {
             return refused("network");
@@ -318,12 +321,8 @@ impl Model {
     }
 
     fn revoke_on_phone(&mut self, on: usize, who: usize, certs: Certs) -> Outcome {
-        if let Some(o) = self.app_flow(on) {
+        if let Some(o) = self.certificate_menu(on) {
             return o;
-        }
-        // R8: an unsupported model offers no smartphone certificate menu.
-        if !self.phones[on].supported {
-            return refused("not-offered");
         }
         let kinds: Vec<CertKind> = certs
             .kinds()
@@ -355,12 +354,8 @@ impl Model {
     }
 
     fn revoke_other(&mut self, on: usize, who: usize, with_card: bool) -> Outcome {
-        if let Some(o) = self.app_flow(on) {
+        if let Some(o) = self.certificate_menu(on) {
             return o;
-        }
-        // R8: not from an unsupported model.
-        if !self.phones[on].supported {
-            return refused("not-offered");
         }
         // R5: only with the physical card.
         if !with_card {
